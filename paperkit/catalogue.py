@@ -50,3 +50,27 @@ METRIC_NAMES: tuple[str, ...] = (
     "comparison.cost_reduction",
     "comparison.latency_ratio",
 )
+
+# Metrics that are whole counts (written as JSON integers).
+INTEGER_METRICS: frozenset[str] = frozenset(
+    {
+        "ai.calls",
+        "ai.succeeded",
+        "ai.failed",
+        "ai.input_tokens",
+        "ai.output_tokens",
+        "ai.logged_cost_calls",
+        "ai.unpriced_calls",
+        "workflows.executions",
+        "workflows.succeeded",
+        "workflows.failed",
+        "workflows.steps_failed",
+        "units.count",
+        "units.per_day.min",
+        "days",
+        "dev.iterations",
+        "dev.errors",
+        "dev.interventions",
+        "dev.sessions",
+    }
+)

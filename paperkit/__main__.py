@@ -1,0 +1,5 @@
+"""``python -m paperkit``: the same as the ``paperkit`` command."""
+
+from .cli import cli
+
+cli(prog_name="paperkit")

@@ -1,0 +1,163 @@
+"""The pipeline from spec and logs to PAPER.md and results.json; the only module that writes.
+
+``render_experiment`` is pure (reads, computes, renders, returns text); ``write_outputs``
+writes both files atomically, so a failed build leaves the previous paper untouched.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import criteria, metrics, paper, pricing
+from .errors import DataWarning, PaperkitError
+from .logs import Logs, load_logs
+from .rates import load_rates
+from .render import render
+from .spec import load_spec, placeholder_experiment
+from .spec_types import Experiment, Spec
+
+PAPER_NAME = "PAPER.md"
+RESULTS_NAME = "results.json"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """One experiment's rendered paper and results, not yet written."""
+
+    name: str
+    folder: Path
+    paper: str
+    results: str
+    outcome: str
+    warnings: tuple[DataWarning, ...]
+    metrics: metrics.Metrics
+
+    @property
+    def paper_path(self) -> Path:
+        return self.folder / PAPER_NAME
+
+    @property
+    def results_path(self) -> Path:
+        return self.folder / RESULTS_NAME
+
+
+def experiment_names(spec: Spec) -> list[str]:
+    """Return every experiment: those in the spec and every folder under ``root``, sorted."""
+    names = {exp.name for exp in spec.experiments}
+    if spec.root.is_dir():
+        names.update(
+            p.name for p in spec.root.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
+    return sorted(names)
+
+
+def find_experiment(spec: Spec, name: str) -> Experiment:
+    """Return the spec's entry for ``name``, or a placeholder when only its folder exists."""
+    declared = spec.experiment(name)
+    if declared is not None:
+        return declared
+    if (spec.root / name).is_dir():
+        return placeholder_experiment(name)
+    known = experiment_names(spec)
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = (
+        f"; did you mean '{close[0]}'?"
+        if close
+        else (f"; known: {', '.join(known)}" if known else "; there are none yet")
+    )
+    raise PaperkitError(
+        f"no experiment '{name}': not in the spec and no folder {_relative(spec, spec.root / name)}"
+        + hint,
+        spec.path,
+    )
+
+
+def _relative(spec: Spec, path: Path) -> str:
+    """Return ``path`` relative to the spec's folder (stable whatever the working directory)."""
+    try:
+        return path.relative_to(spec.path.parent).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_experiment_logs(spec: Spec, name: str) -> Logs:
+    """Return the logs of one experiment, with warnings located relative to the spec's folder."""
+    return load_logs(spec.root / name, display_path=lambda p: _relative(spec, p))
+
+
+def render_experiment(spec: Spec, name: str) -> BuildResult:
+    """Return the paper and results.json of one experiment without writing anything."""
+    exp = find_experiment(spec, name)
+    logs = load_experiment_logs(spec, name)
+    ai, prices = pricing.price_inferences(logs.worker_ai, spec)
+    rates = load_rates()
+    wf = pricing.price_workflows(logs.workflows, rates)
+    cf = pricing.price_services(logs.cloudflare, rates)
+    computed = metrics.compute(logs, ai, wf, cf, exp, spec.timezone)
+    results = tuple(criteria.judge(c, computed.values) for c in exp.criteria)
+    outcome = criteria.outcome(results)
+    inputs = paper.PaperInputs(
+        name=name,
+        exp=exp,
+        logs=logs,
+        metrics=computed,
+        results=results,
+        outcome=outcome,
+        prices=tuple(prices),
+        rates=rates,
+        folder=_relative(spec, spec.root / name),
+        spec_name=spec.path.name,
+        timezone=spec.timezone,
+    )
+    return BuildResult(
+        name=name,
+        folder=spec.root / name,
+        paper=render("paper.md.j2", paper.context(inputs)),
+        results=paper.results_json(inputs),
+        outcome=outcome,
+        warnings=logs.warnings,
+        metrics=computed,
+    )
+
+
+def write_outputs(result: BuildResult, *, strict: bool = False) -> None:
+    """Write PAPER.md and results.json atomically; ``strict`` refuses when logs had problems."""
+    if strict and result.warnings:
+        count = len(result.warnings)
+        raise PaperkitError(
+            f"{count} problem{'s' if count != 1 else ''} in the logs; --strict refuses to write "
+            f"{PAPER_NAME}",
+            result.folder,
+        )
+    _write_atomic(result.results_path, result.results)
+    _write_atomic(result.paper_path, result.paper)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (never half a file)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build(
+    spec_path: Path, names: list[str], *, write: bool = True, strict: bool = False
+) -> list[BuildResult]:
+    """Build each named experiment (all of them when ``names`` is empty) and return the results."""
+    spec = load_spec(spec_path)
+    results = [render_experiment(spec, name) for name in (names or experiment_names(spec))]
+    if write:
+        for result in results:
+            write_outputs(result, strict=strict)
+    return results

@@ -1,0 +1,136 @@
+"""The ``paperkit`` command: parse options, call the library, echo; errors become exit codes here.
+
+Exit codes: 0 ok, 1 bad input (spec, logs with --strict, templates), 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .build import experiment_names, render_experiment, write_outputs
+from .errors import PaperkitError
+from .spec import load_spec
+
+SPEC_OPTION = click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("experiments.yaml"),
+    show_default=True,
+    help="The experiments spec; relative paths in it resolve against its folder.",
+)
+
+
+class _Cli(click.Group):
+    """Turns every PaperkitError into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PaperkitError as e:
+            raise click.ClickException(str(e)) from e
+
+
+def _warn(lines: Any) -> None:
+    for line in lines:
+        click.echo(f"warning: {line}", err=True)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="paperkit")
+def cli() -> None:
+    """Turn an AI experiment's logs and experiments.yaml into an honest, reproducible PAPER.md."""
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@click.option(
+    "--all",
+    "build_every",
+    is_flag=True,
+    help="Build every experiment in the spec and under its root.",
+)
+@SPEC_OPTION
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1, writing nothing, when any log line is skipped or unreadable.",
+)
+@click.option(
+    "--stdout",
+    "to_stdout",
+    is_flag=True,
+    help="Print the paper instead of writing PAPER.md and results.json.",
+)
+def build(
+    names: tuple[str, ...], build_every: bool, spec_path: Path, strict: bool, to_stdout: bool
+) -> None:
+    """Write PAPER.md and results.json into each experiment's folder.
+
+    NAMES are experiment names (folders under the spec's root); --all builds every one.
+    """
+    if not names and not build_every:
+        raise click.UsageError("name at least one experiment, or pass --all")
+    if names and build_every:
+        raise click.UsageError("pass experiment names or --all, not both")
+    spec = load_spec(spec_path)
+    todo = list(names) if names else experiment_names(spec)
+    if not todo:
+        raise PaperkitError(
+            f"no experiments: the spec lists none and {spec.root} has no folders", spec.path
+        )
+    for name in todo:
+        result = render_experiment(spec, name)
+        _warn(result.warnings)
+        if to_stdout:
+            if strict and result.warnings:
+                write_outputs(result, strict=True)  # raises: same refusal as a written build
+            click.echo(result.paper, nl=False)
+            continue
+        write_outputs(result, strict=strict)
+        problems = f", {len(result.warnings)} log problem(s)" if result.warnings else ""
+        click.echo(f"{name}: wrote {result.paper_path} ({result.outcome}{problems})", err=True)
+
+
+@cli.command()
+@click.argument("name")
+@SPEC_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as a JSON object.")
+def metrics(name: str, spec_path: Path, as_json: bool) -> None:
+    """Print every catalogue metric of one experiment (docs/metrics.md)."""
+    result = render_experiment(load_spec(spec_path), name)
+    _warn(result.warnings)
+    values = json.loads(result.results)["metrics"]
+    if as_json:
+        click.echo(json.dumps(values, indent=2))
+        return
+    width = max(len(k) for k in values)
+    for key, value in values.items():
+        click.echo(f"{key:<{width}}  {'null' if value is None else value}")
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@SPEC_OPTION
+@click.option("--strict", is_flag=True, help="Exit 1 when any log line is skipped or unreadable.")
+def validate(names: tuple[str, ...], spec_path: Path, strict: bool) -> None:
+    """Check the spec and every log without writing anything.
+
+    NAMES limit the check to those experiments (default: all of them).
+    """
+    spec = load_spec(spec_path)
+    problems = 0
+    for name in names or experiment_names(spec):
+        # Everything a build does but the writing, so validate reports exactly what build would.
+        result = render_experiment(spec, name)
+        _warn(result.warnings)
+        problems += len(result.warnings)
+        click.echo(f"{name}: {len(result.warnings)} log problem(s)", err=True)
+    if strict and problems:
+        raise PaperkitError(f"{problems} problem(s) in the logs (--strict)", spec.path)
+    click.echo(f"{spec_path}: ok", err=True)

@@ -1,0 +1,1 @@
+"""Data files shipped with paperkit (service list prices with their sources)."""

@@ -1,0 +1,360 @@
+"""The metrics catalogue computed from priced logs: the numbers every table and criterion uses.
+
+Rules (docs/metrics.md): rates are fractions; percentiles interpolate linearly; ``days`` counts
+calendar days in the spec's time zone from the first to the last usage record inclusive; a
+metric with no data is None, never 0. Counts are None when their file is absent and 0 when
+it is present but holds no records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import METRIC_NAMES
+from .logs import Logs
+from .pricing import LIST_PRICE, LOGGED, PRICE_DATA, SPEC, UNPRICED
+from .spec_types import Experiment
+
+Number = float | int | None
+
+
+@dataclass(frozen=True)
+class Basis:
+    """How a cost was obtained: counts of records priced, taken from logs, or left unpriced."""
+
+    priced: int = 0
+    logged: int = 0
+    unpriced: int = 0
+
+    @property
+    def lower_bound(self) -> bool:
+        """True when some records have no cost at all, so the sum leaves them out."""
+        return self.unpriced > 0
+
+    def __add__(self, other: Basis) -> Basis:
+        return Basis(
+            self.priced + other.priced, self.logged + other.logged, self.unpriced + other.unpriced
+        )
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One model's line in the Worker AI table (``model`` is "Total" for the total row)."""
+
+    model: str
+    calls: int
+    input_tokens_mean: float | None
+    output_tokens_mean: float | None
+    latency_ms_mean: float | None
+    latency_ms_p50: float | None
+    latency_ms_p95: float | None
+    success_rate: float | None
+    cost_usd: float | None
+    basis: Basis
+    cost_source: str
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One resource's cost over the whole period, e.g. ("Worker AI (summarization)", 1.23).
+
+    ``priced_by`` names how its priced records were priced ("token prices", "list price");
+    ``development`` marks the Claude Code line, which is not a running cost.
+    """
+
+    label: str
+    usd: float | None
+    basis: Basis
+    priced_by: str
+    development: bool = False
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Every catalogue value, plus the per-model, per-failure and per-resource breakdowns."""
+
+    values: dict[str, Number]
+    models: tuple[ModelRow, ...]
+    ai_total: ModelRow | None
+    workflow_failures: tuple[tuple[str, int], ...]
+    cost_lines: tuple[CostLine, ...]
+    first_day: date | None
+    last_day: date | None
+    units_per_day: tuple[tuple[date, int], ...]
+
+    def __getitem__(self, name: str) -> Number:
+        return self.values[name]
+
+
+def _num(value: object) -> float | None:
+    """Return a plain float, or None for NaN/NA/None (missing stays missing)."""
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def _mean(series: pd.Series) -> float | None:
+    return _num(series.mean()) if series.notna().any() else None
+
+
+def _quantile(series: pd.Series, q: float) -> float | None:
+    values = series.dropna()
+    return _num(values.quantile(q)) if len(values) else None
+
+
+def _rate(success: pd.Series) -> tuple[int, int, float | None]:
+    """Return (succeeded, failed, success rate over records whose outcome is known)."""
+    ok = int((success == True).sum())  # noqa: E712 - nullable boolean, NA counts as neither
+    bad = int((success == False).sum())  # noqa: E712
+    return ok, bad, (ok / (ok + bad) if ok + bad else None)
+
+
+def _basis(sources: pd.Series) -> Basis:
+    counts = sources.value_counts()
+    priced = sum(int(counts.get(s, 0)) for s in (PRICE_DATA, SPEC, LIST_PRICE))
+    return Basis(priced, int(counts.get(LOGGED, 0)), int(counts.get(UNPRICED, 0)))
+
+
+def _sum_known(costs: pd.Series) -> float | None:
+    return _num(costs.sum()) if costs.notna().any() else None
+
+
+def _source_label(basis: Basis, priced_word: str) -> str:
+    parts = [
+        (basis.priced, priced_word),
+        (basis.logged, "logged"),
+        (basis.unpriced, "unpriced"),
+    ]
+    present = [(n, word) for n, word in parts if n]
+    if len(present) == 1:
+        return present[0][1]
+    return "mixed" if present else "no data"
+
+
+def _model_row(name: str, calls: pd.DataFrame) -> ModelRow:
+    basis = _basis(calls["cost_source"])
+    return ModelRow(
+        model=name,
+        calls=len(calls),
+        input_tokens_mean=_mean(calls["input_tokens"]),
+        output_tokens_mean=_mean(calls["output_tokens"]),
+        latency_ms_mean=_mean(calls["latency_ms"]),
+        latency_ms_p50=_quantile(calls["latency_ms"], 0.5),
+        latency_ms_p95=_quantile(calls["latency_ms"], 0.95),
+        success_rate=_rate(calls["success"])[2],
+        cost_usd=_sum_known(calls["cost_usd"]),
+        basis=basis,
+        cost_source=_source_label(basis, "priced"),
+    )
+
+
+def _ai_values(ai: pd.DataFrame, present: bool) -> dict[str, Number]:
+    if not present:
+        return {}
+    ok, bad, rate = _rate(ai["success"])
+    latency = ai["latency_ms"]
+    return {
+        "ai.calls": len(ai),
+        "ai.succeeded": ok,
+        "ai.failed": bad,
+        "ai.success_rate": rate,
+        "ai.input_tokens": _num(ai["input_tokens"].sum()) if len(ai) else 0,
+        "ai.output_tokens": _num(ai["output_tokens"].sum()) if len(ai) else 0,
+        "ai.latency_ms.mean": _mean(latency),
+        "ai.latency_ms.p50": _quantile(latency, 0.5),
+        "ai.latency_ms.p95": _quantile(latency, 0.95),
+        "ai.latency_ms.p99": _quantile(latency, 0.99),
+        "ai.cost_usd": _sum_known(ai["cost_usd"]),
+        "ai.cost_logged_usd": _sum_known(ai["cost_logged"]),
+        "ai.logged_cost_calls": int((ai["cost_source"] == LOGGED).sum()),
+        "ai.unpriced_calls": int((ai["cost_source"] == UNPRICED).sum()),
+    }
+
+
+def _workflow_values(wf: pd.DataFrame, present: bool) -> dict[str, Number]:
+    if not present:
+        return {}
+    ok, bad, rate = _rate(wf["success"])
+    seconds = wf["duration_ms"] / 1000.0
+    return {
+        "workflows.executions": len(wf),
+        "workflows.succeeded": ok,
+        "workflows.failed": bad,
+        "workflows.success_rate": rate,
+        "workflows.duration_s.mean": _mean(seconds),
+        "workflows.duration_s.p50": _quantile(seconds, 0.5),
+        "workflows.duration_s.p95": _quantile(seconds, 0.95),
+        "workflows.steps.mean": _mean(wf["steps"]),
+        "workflows.steps_failed": _num(wf["steps_failed"].sum())
+        if wf["steps_failed"].notna().any()
+        else None,
+        "workflows.cost_usd": _sum_known(wf["cost_usd"]),
+    }
+
+
+def _unit_mask(logs_ai: pd.DataFrame, logs_wf: pd.DataFrame, count: str) -> pd.Series:
+    """Return the timestamps of the records that each count as one unit."""
+    frame = logs_wf if count.startswith("workflows.") else logs_ai
+    if count.endswith(".succeeded"):
+        frame = frame[frame["success"] == True]  # noqa: E712
+    return frame["timestamp"]
+
+
+def _days(stamps: list[pd.Series], tz: str) -> tuple[date | None, date | None]:
+    local = [s.dt.tz_convert(tz) for s in stamps if len(s)]
+    if not local:
+        return None, None
+    first = min(s.min() for s in local)
+    last = max(s.max() for s in local)
+    return first.date(), last.date()
+
+
+def _unit_values(
+    ai: pd.DataFrame,
+    wf: pd.DataFrame,
+    cf: pd.DataFrame,
+    exp: Experiment,
+    tz: str,
+    count_value: Number,
+) -> tuple[dict[str, Number], date | None, date | None, tuple[tuple[date, int], ...]]:
+    first, last = _days([ai["timestamp"], wf["timestamp"], cf["timestamp"]], tz)
+    values: dict[str, Number] = {"units.count": count_value}
+    if first is None or last is None:
+        return values, None, None, ()
+    span = pd.date_range(first, last, freq="D").date
+    values["days"] = len(span)
+    if count_value is None:
+        return values, first, last, ()
+    stamps = _unit_mask(ai, wf, exp.unit.count).dt.tz_convert(tz)
+    per_day = stamps.dt.date.value_counts().reindex(span, fill_value=0)
+    values["units.per_day.mean"] = float(per_day.mean())
+    values["units.per_day.min"] = int(per_day.min())
+    return values, first, last, tuple((d, int(n)) for d, n in per_day.items())
+
+
+def _cost_lines(
+    ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, cb: pd.DataFrame, present: dict[str, bool]
+) -> tuple[CostLine, ...]:
+    lines: list[CostLine] = []
+    if present["worker-ai.jsonl"]:
+        operations = ai["operation"].fillna("unspecified operation")
+        for op in sorted(operations.unique()):
+            calls = ai[operations == op]
+            basis = _basis(calls["cost_source"])
+            lines.append(
+                CostLine(f"Worker AI ({op})", _sum_known(calls["cost_usd"]), basis, "token prices")
+            )
+    if present["workflows.jsonl"]:
+        basis = _basis(wf["cost_source"])
+        lines.append(CostLine("Workflows", _sum_known(wf["cost_usd"]), basis, "list price"))
+    if present["cloudflare.jsonl"]:
+        for resource, label in (("d1", "D1"), ("kv", "KV"), ("r2", "R2")):
+            records = cf[cf["resource"] == resource]
+            if len(records):
+                basis = _basis(records["cost_source"])
+                lines.append(CostLine(label, _sum_known(records["cost_usd"]), basis, "list price"))
+    claude = cb["claude_code_cost"] if present["cost-breakdown.jsonl"] else pd.Series(dtype=float)
+    if claude.notna().any():
+        basis = Basis(logged=int(claude.notna().sum()))
+        lines.append(
+            CostLine("Claude Code (development)", _sum_known(claude), basis, "", development=True)
+        )
+    return tuple(lines)
+
+
+def _resource_cost(lines: tuple[CostLine, ...], prefix: str) -> float | None:
+    picked = [line.usd for line in lines if line.label.startswith(prefix) and line.usd is not None]
+    return float(sum(picked)) if picked else None
+
+
+def _dev_values(logs: Logs) -> dict[str, Number]:
+    files = logs.files
+    values: dict[str, Number] = {}
+    if files["prompts.jsonl"].present:
+        values["dev.iterations"] = len(logs.prompts)
+    if files["errors.log"].present:
+        values["dev.errors"] = len(logs.errors)
+        values["dev.error_fix_minutes"] = _sum_known(logs.errors["fix_time_min"])
+    if files["interventions.log"].present:
+        values["dev.interventions"] = len(logs.interventions)
+        values["dev.intervention_minutes"] = _sum_known(logs.interventions["time_spent_min"])
+    if files["log.md"].present:
+        values["dev.sessions"] = len(logs.sessions)
+        minutes = [s.duration_min for s in logs.sessions if s.duration_min is not None]
+        values["dev.session_minutes"] = float(sum(minutes)) if minutes else None
+    return values
+
+
+def latency_seconds(values: dict[str, Number], metric: str) -> float | None:
+    """Return the value of a latency metric in seconds (``*_ms.*`` metrics are converted)."""
+    value = values.get(metric)
+    if value is None:
+        return None
+    return float(value) / 1000.0 if "_ms." in metric or metric.endswith("_ms") else float(value)
+
+
+def compute(
+    logs: Logs,
+    ai: pd.DataFrame,
+    wf: pd.DataFrame,
+    cf: pd.DataFrame,
+    exp: Experiment,
+    timezone: str,
+) -> Metrics:
+    """Return every catalogue metric for one experiment, from its priced frames.
+
+    ``ai``, ``wf`` and ``cf`` are the worker-ai, workflows and cloudflare frames with the
+    ``cost_usd``/``cost_source`` columns added by :mod:`paperkit.pricing`.
+    """
+    present = {name: stats.present for name, stats in logs.files.items()}
+    values: dict[str, Number] = dict.fromkeys(METRIC_NAMES)
+    values.update(_ai_values(ai, present["worker-ai.jsonl"]))
+    values.update(_workflow_values(wf, present["workflows.jsonl"]))
+    values.update(_dev_values(logs))
+
+    count_value = values.get(exp.unit.count)
+    unit_values, first, last, per_day = _unit_values(ai, wf, cf, exp, timezone, count_value)
+    values.update(unit_values)
+
+    lines = _cost_lines(ai, wf, cf, logs.cost_breakdown, present)
+    values["cost.worker_ai_usd"] = _resource_cost(lines, "Worker AI")
+    values["cost.workflows_usd"] = _resource_cost(lines, "Workflows")
+    values["cost.d1_usd"] = _resource_cost(lines, "D1")
+    values["cost.kv_usd"] = _resource_cost(lines, "KV")
+    values["cost.r2_usd"] = _resource_cost(lines, "R2")
+    values["cost.claude_code_usd"] = _resource_cost(lines, "Claude Code")
+    known = [line.usd for line in lines if line.usd is not None]
+    total = float(sum(known)) if known else None
+    values["cost.total_usd"] = total
+    units = values["units.count"]
+    if total is not None and units:
+        values["cost.per_unit_usd"] = total / float(units)
+        values["cost.per_1k_units_usd"] = total / float(units) * 1000.0
+
+    comparison = exp.comparison
+    if comparison is not None:
+        ours = values["cost.per_1k_units_usd"]
+        theirs = comparison.cost_per_1k_units_usd
+        if ours is not None and theirs:
+            values["comparison.cost_reduction"] = 1.0 - float(ours) / theirs
+        latency = latency_seconds(values, comparison.latency_metric)
+        if latency is not None and comparison.latency_s:
+            values["comparison.latency_ratio"] = latency / comparison.latency_s
+
+    models = tuple(_model_row(str(name), group) for name, group in ai.groupby("model", sort=True))
+    ai_total = _model_row("Total", ai) if present["worker-ai.jsonl"] and len(ai) else None
+    failures = wf.loc[wf["success"] == False, "error"].fillna("(no error logged)")  # noqa: E712
+    counts = failures.value_counts()
+    workflow_failures = tuple(
+        sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
+    )
+    return Metrics(values, models, ai_total, workflow_failures, lines, first, last, per_day)
+
+
+def lower_bound(metrics: Metrics) -> int:
+    """Return how many records are left out of the total cost because nothing priced them."""
+    return int(np.sum([line.basis.unpriced for line in metrics.cost_lines]))

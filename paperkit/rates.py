@@ -1,0 +1,52 @@
+"""Cloudflare service list prices (Workflows, D1, KV, R2), read from the one data file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+# The usage fields of each service that carry a price, in the order the paper lists them.
+SERVICE_FIELDS: dict[str, tuple[str, ...]] = {
+    "workflows": ("invocation", "cpu_ms"),
+    "d1": ("rows_read", "rows_written"),
+    "kv": ("reads", "writes", "deletes", "lists"),
+    "r2": ("class_a_ops", "class_b_ops"),
+}
+
+
+@dataclass(frozen=True)
+class ServiceRates:
+    """List prices of one service: USD per million of each usage field, and where they come from."""
+
+    service: str
+    per_m: dict[str, float]
+    source: str
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Every service's rates, keyed by service name (workflows, d1, kv, r2)."""
+
+    services: dict[str, ServiceRates]
+
+    def __getitem__(self, service: str) -> ServiceRates:
+        return self.services[service]
+
+
+def load_rates() -> Rates:
+    """Return the service rates shipped in ``paperkit/data/cloudflare-rates.yaml``."""
+    text = files("paperkit.data").joinpath("cloudflare-rates.yaml").read_text(encoding="utf-8")
+    raw: dict[str, Any] = yaml.safe_load(text)
+    sources: dict[str, str] = raw["sources"]
+    services = {}
+    for name, fields in SERVICE_FIELDS.items():
+        entry = raw["services"][name]
+        services[name] = ServiceRates(
+            service=name,
+            per_m={f: float(entry[f"{f}_per_m"]) for f in fields},
+            source=sources[entry["source"]],
+        )
+    return Rates(services)

@@ -1,0 +1,1 @@
+"""paperkit's built-in Jinja2 templates (installed as the package ``paperkit.templates``)."""
