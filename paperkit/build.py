@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import criteria, metrics, paper, pricing
-from .errors import DataWarning, PaperkitError
+from .errors import DataWarning, PaperkitError, shown
 from .logs import Logs, load_logs
 from .rates import load_rates
 from .render import render
@@ -69,10 +69,9 @@ def find_experiment(spec: Spec, name: str) -> Experiment:
         if close
         else (f"; known: {', '.join(known)}" if known else "; there are none yet")
     )
+    folder = _relative(spec, spec.root / name)
     raise PaperkitError(
-        f"no experiment '{name}': not in the spec and no folder {_relative(spec, spec.root / name)}"
-        + hint,
-        spec.path,
+        f"no experiment '{name}': not in the spec and no folder {folder}{hint}", shown(spec.path)
     )
 
 
@@ -124,19 +123,6 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
     )
 
 
-def write_outputs(result: BuildResult, *, strict: bool = False) -> None:
-    """Write PAPER.md and results.json atomically; ``strict`` refuses when logs had problems."""
-    if strict and result.warnings:
-        count = len(result.warnings)
-        raise PaperkitError(
-            f"{count} problem{'s' if count != 1 else ''} in the logs; --strict refuses to write "
-            f"{PAPER_NAME}",
-            result.folder,
-        )
-    _write_atomic(result.results_path, result.results)
-    _write_atomic(result.paper_path, result.paper)
-
-
 def _write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename (never half a file)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -151,13 +137,42 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def build(
-    spec_path: Path, names: list[str], *, write: bool = True, strict: bool = False
-) -> list[BuildResult]:
-    """Build each named experiment (all of them when ``names`` is empty) and return the results."""
-    spec = load_spec(spec_path)
-    results = [render_experiment(spec, name) for name in (names or experiment_names(spec))]
-    if write:
-        for result in results:
-            write_outputs(result, strict=strict)
+def render_all(spec: Spec, names: list[str]) -> list[BuildResult]:
+    """Render each named experiment, or every one when ``names`` is empty; write nothing.
+
+    Every paper is rendered before any is written, so a bad input anywhere leaves every
+    existing paper as it was.
+    """
+    todo = names or experiment_names(spec)
+    if not todo:
+        raise PaperkitError(
+            f"no experiments: the spec lists none and {shown(spec.root)} has no folders",
+            shown(spec.path),
+        )
+    return [render_experiment(spec, name) for name in todo]
+
+
+def check_strict(results: list[BuildResult]) -> None:
+    """Raise when any log had a problem: what ``--strict`` demands before writing or printing."""
+    problems = sum(len(r.warnings) for r in results)
+    if problems:
+        raise PaperkitError(
+            f"{problems} problem{'s' if problems != 1 else ''} in the logs; "
+            f"--strict refuses to write {PAPER_NAME}"
+        )
+
+
+def write_all(results: list[BuildResult], *, strict: bool = False) -> None:
+    """Write every result; with ``strict``, write none when any log had a problem."""
+    if strict:
+        check_strict(results)
+    for result in results:
+        _write_atomic(result.results_path, result.results)
+        _write_atomic(result.paper_path, result.paper)
+
+
+def build(spec_path: Path, names: list[str], *, strict: bool = False) -> list[BuildResult]:
+    """Build and write each named experiment (all when ``names`` is empty); return the results."""
+    results = render_all(load_spec(spec_path), names)
+    write_all(results, strict=strict)
     return results

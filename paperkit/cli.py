@@ -12,8 +12,9 @@ from typing import Any
 import click
 
 from . import __version__
-from .build import experiment_names, render_experiment, write_outputs
-from .errors import PaperkitError
+from .build import check_strict, experiment_names, render_all, render_experiment, write_all
+from .errors import PaperkitError, shown
+from .paper import count
 from .spec import load_spec
 
 SPEC_OPTION = click.option(
@@ -78,23 +79,22 @@ def build(
         raise click.UsageError("name at least one experiment, or pass --all")
     if names and build_every:
         raise click.UsageError("pass experiment names or --all, not both")
-    spec = load_spec(spec_path)
-    todo = list(names) if names else experiment_names(spec)
-    if not todo:
-        raise PaperkitError(
-            f"no experiments: the spec lists none and {spec.root} has no folders", spec.path
-        )
-    for name in todo:
-        result = render_experiment(spec, name)
+    results = render_all(load_spec(spec_path), list(names))
+    for result in results:
         _warn(result.warnings)
-        if to_stdout:
-            if strict and result.warnings:
-                write_outputs(result, strict=True)  # raises: same refusal as a written build
+    if to_stdout:
+        if strict:
+            check_strict(results)
+        for result in results:
             click.echo(result.paper, nl=False)
-            continue
-        write_outputs(result, strict=strict)
-        problems = f", {len(result.warnings)} log problem(s)" if result.warnings else ""
-        click.echo(f"{name}: wrote {result.paper_path} ({result.outcome}{problems})", err=True)
+        return
+    write_all(results, strict=strict)
+    for result in results:
+        problems = f", {count(len(result.warnings), 'log problem')}" if result.warnings else ""
+        click.echo(
+            f"{result.name}: wrote {shown(result.paper_path)} ({result.outcome}{problems})",
+            err=True,
+        )
 
 
 @cli.command()
@@ -130,7 +130,7 @@ def validate(names: tuple[str, ...], spec_path: Path, strict: bool) -> None:
         result = render_experiment(spec, name)
         _warn(result.warnings)
         problems += len(result.warnings)
-        click.echo(f"{name}: {len(result.warnings)} log problem(s)", err=True)
+        click.echo(f"{name}: {count(len(result.warnings), 'log problem')}", err=True)
     if strict and problems:
-        raise PaperkitError(f"{problems} problem(s) in the logs (--strict)", spec.path)
+        raise PaperkitError(f"{count(problems, 'problem')} in the logs (--strict)", spec_path)
     click.echo(f"{spec_path}: ok", err=True)

@@ -45,3 +45,11 @@ def _located(path: str | None, line: int | None, message: str) -> str:
     if line is None:
         return f"{path}: {message}"
     return f"{path}:{line}: {message}"
+
+
+def shown(path: Path) -> str:
+    """Return ``path`` as a message shows it: relative to the working directory when inside it."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()

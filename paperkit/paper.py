@@ -105,6 +105,11 @@ def sample_size(metric: str, values: dict[str, Any]) -> str:
     return num(basis) if basis is not None else MISSING
 
 
+def count(n: int, noun: str) -> str:
+    """Return "1 call" / "2,000 calls": a count with its noun in the right number."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def _minutes(value: float | int | None) -> str:
     if value is None:
         return MISSING
@@ -191,13 +196,13 @@ def _model_notes(metrics: Metrics) -> list[str]:
         return notes
     if total.basis.logged:
         notes.append(
-            f"(logged): {total.basis.logged:,} calls of models with no known price "
-            "are costed at their own logged `cost_estimate`, not at a list price."
+            f"(logged): {count(total.basis.logged, 'call')} with no price are costed at "
+            "their own logged `cost_estimate`, not at a list price."
         )
     if total.basis.unpriced:
         notes.append(
-            f"**Lower bound:** {total.basis.unpriced:,} calls have neither a price nor "
-            "a logged cost and are left out of every cost total."
+            "**Lower bound:** left out of every cost total: "
+            f"{count(total.basis.unpriced, 'call')} with neither a price nor a logged cost."
         )
     return [n + "\n" if i < len(notes) - 1 else n for i, n in enumerate(notes)]
 
@@ -353,17 +358,15 @@ def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[str]:
     total = p.metrics.ai_total
     unpriced = sum(line.basis.unpriced for line in p.metrics.cost_lines)
     if unpriced:
-        lines.append(f"The total cost: it is a lower bound, {unpriced:,} records are unpriced")
+        lines.append(f"The total cost: it is a lower bound, {count(unpriced, 'record')} unpriced")
     if total is not None and total.basis.logged:
         lines.append(
-            f"The cost of {total.basis.logged:,} calls rests on the logged "
+            f"The cost of {count(total.basis.logged, 'call')} rests on the logged "
             "cost_estimate, not on a list price"
         )
     skipped = sum(s.skipped for s in p.logs.files.values())
     if skipped:
-        lines.append(
-            f"Anything about the {skipped:,} log lines that were skipped (see Data Quality)"
-        )
+        lines.append(f"Anything about the {count(skipped, 'log line')} skipped (see Data Quality)")
     lines.extend(p.exp.doesnt_prove)
     return lines
 
@@ -443,8 +446,8 @@ def context(p: PaperInputs) -> dict[str, Any]:
     cost_notes = []
     if total_basis.unpriced:
         cost_notes.append(
-            f"\n**Lower bound:** {total_basis.unpriced:,} records are unpriced and "
-            "left out of these costs."
+            "\n**Lower bound:** left out of these costs: "
+            f"{count(total_basis.unpriced, 'unpriced record')}."
         )
     return {
         "name": p.name,

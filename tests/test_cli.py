@@ -1,0 +1,194 @@
+"""The command line: exit codes and exact stderr lines (behaviour is tested in the library)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from paperkit import __version__
+from paperkit.cli import cli
+
+GOOD = (
+    '{"timestamp":"2025-03-01T10:00:00Z","model":"@cf/meta/llama-3.1-8b-instruct",'
+    '"input_tokens":1000,"output_tokens":100,"latency_ms":900,"success":true}\n'
+)
+
+
+def make_project(tmp_path: Path, worker_ai: str = GOOD) -> Path:
+    """Write a one-experiment project under tmp_path and return its spec path."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    spec = tmp_path / "experiments.yaml"
+    spec.write_text(
+        textwrap.dedent(
+            """\
+            version: 1
+            experiments:
+              demo:
+                title: Demo
+                criteria:
+                  - {text: "calls succeed", metric: ai.success_rate, op: ">=", target: 0.5}
+            """
+        )
+    )
+    folder = tmp_path / ".claude/experiments/demo"
+    folder.mkdir(parents=True)
+    (folder / "worker-ai.jsonl").write_text(worker_ai)
+    return spec
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output == f"paperkit, version {__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["build", "metrics", "validate"])
+def test_every_command_has_help(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "--spec" in result.output
+
+
+def test_build_writes_paper_and_results(tmp_path: Path) -> None:
+    spec = make_project(tmp_path)
+    result = run("build", "demo", "--spec", str(spec))
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / ".claude/experiments/demo"
+    assert (folder / "PAPER.md").read_text().startswith("# Experiment demo: Demo\n")
+    assert json.loads((folder / "results.json").read_text())["outcome"] == "Validated"
+    assert result.stderr == f"demo: wrote {folder.as_posix()}/PAPER.md (Validated)\n"
+
+
+def test_build_without_names_is_a_usage_error() -> None:
+    result = run("build")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: name at least one experiment, or pass --all\n")
+
+
+def test_unknown_experiment_suggests_the_close_one(tmp_path: Path) -> None:
+    spec = make_project(tmp_path)
+    result = run("build", "dmo", "--spec", str(spec))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {spec.as_posix()}: no experiment 'dmo': not in the spec and no folder "
+        ".claude/experiments/dmo; did you mean 'demo'?\n"
+    )
+
+
+def test_spec_error_is_one_line_with_file_and_line(tmp_path: Path) -> None:
+    spec = make_project(tmp_path)
+    spec.write_text(spec.read_text().replace("ai.success_rate", "ai.sucess_rate"))
+    result = run("build", "demo", "--spec", str(spec))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {spec}:6: experiments.demo.criteria[0].metric: unknown metric "
+        "'ai.sucess_rate'; did you mean 'ai.success_rate'?\n"
+    )
+
+
+def test_bad_line_is_a_warning_and_strict_refuses_to_write(tmp_path: Path) -> None:
+    spec = make_project(tmp_path, GOOD + "\n{not json\n")
+    folder = tmp_path / ".claude/experiments/demo"
+    warning = (
+        "warning: .claude/experiments/demo/worker-ai.jsonl:3: not valid JSON: "
+        "Expecting property name enclosed in double quotes at column 2\n"
+    )
+
+    strict = run("build", "demo", "--spec", str(spec), "--strict")
+    assert strict.exit_code == 1
+    assert (
+        strict.stderr
+        == warning + "Error: 1 problem in the logs; --strict refuses to write PAPER.md\n"
+    )
+    assert not (folder / "PAPER.md").exists()
+
+    lenient = run("build", "demo", "--spec", str(spec))
+    assert lenient.exit_code == 0
+    assert lenient.stderr.startswith(warning)
+    assert "worker-ai.jsonl:3: not valid JSON" in (folder / "PAPER.md").read_text()
+
+
+def test_failed_build_leaves_the_previous_paper_untouched(tmp_path: Path) -> None:
+    spec = make_project(tmp_path)
+    assert run("build", "demo", "--spec", str(spec)).exit_code == 0
+    paper = tmp_path / ".claude/experiments/demo/PAPER.md"
+    before = paper.read_bytes()
+    spec.write_text(spec.read_text().replace("version: 1", "version: 2"))
+    assert run("build", "demo", "--spec", str(spec)).exit_code == 1
+    assert paper.read_bytes() == before
+    assert sorted(p.name for p in paper.parent.iterdir()) == [
+        "PAPER.md",
+        "results.json",
+        "worker-ai.jsonl",
+    ]
+
+
+def test_stdout_prints_the_paper_and_writes_nothing(tmp_path: Path) -> None:
+    spec = make_project(tmp_path)
+    result = run("build", "demo", "--spec", str(spec), "--stdout")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# Experiment demo: Demo\n")
+    assert not (tmp_path / ".claude/experiments/demo/PAPER.md").exists()
+
+
+def test_all_builds_undeclared_folders_too(tmp_path: Path) -> None:
+    spec = make_project(tmp_path)
+    other = tmp_path / ".claude/experiments/other"
+    other.mkdir()
+    (other / "worker-ai.jsonl").write_text(GOOD)
+    result = run("build", "--all", "--spec", str(spec))
+    assert result.exit_code == 0, result.stderr
+    assert (
+        (other / "PAPER.md")
+        .read_text()
+        .startswith("# Experiment other: _Not stated yet: add `title:` under `experiments.other`")
+    )
+
+
+def test_metrics_json_prints_every_catalogue_metric(tmp_path: Path) -> None:
+    spec = make_project(tmp_path)
+    result = run("metrics", "demo", "--spec", str(spec), "--json")
+    assert result.exit_code == 0
+    values = json.loads(result.stdout)
+    assert values["ai.calls"] == 1
+    assert values["workflows.executions"] is None  # no workflows.jsonl: no data, not 0
+
+
+def test_validate_reports_problems_and_strict_fails(tmp_path: Path) -> None:
+    spec = make_project(tmp_path, GOOD + '{"timestamp":"yesterday","model":"m"}\n')
+    ok = run("validate", "--spec", str(spec))
+    assert ok.exit_code == 0
+    assert ok.stderr == (
+        "warning: .claude/experiments/demo/worker-ai.jsonl:2: unparseable timestamp 'yesterday'\n"
+        "demo: 1 log problem\n"
+        f"{spec}: ok\n"
+    )
+    strict = run("validate", "--spec", str(spec), "--strict")
+    assert strict.exit_code == 1
+    assert strict.stderr.endswith(f"Error: {spec}: 1 problem in the logs (--strict)\n")
+    assert not (tmp_path / ".claude/experiments/demo/PAPER.md").exists()
+
+
+def test_python_dash_m_from_another_directory(tmp_path: Path) -> None:
+    spec = make_project(tmp_path / "project")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "paperkit", "build", "demo", "--spec", str(spec)],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "project/.claude/experiments/demo/PAPER.md").is_file()
+    assert list(elsewhere.iterdir()) == []
