@@ -64,6 +64,35 @@ def _genai_price(model: str, when: datetime) -> tuple[float, float | None] | Non
     return float(price.input_mtok), out
 
 
+def _model_prices(
+    model: str, hours: list[pd.Timestamp], spec: Spec
+) -> tuple[list[tuple[object, ...]], ModelPriceInfo]:
+    """Return the price rows (model, hour, in, out, has_out, source) of one model, and its info."""
+    override = spec.price_override(model)
+    if override is not None:
+        rows = [
+            (model, h, override.input_per_mtok, override.output_per_mtok, True, SPEC) for h in hours
+        ]
+        source = f"experiments.yaml: {override.source}"
+        return rows, ModelPriceInfo(
+            model, override.input_per_mtok, override.output_per_mtok, source
+        )
+    rows = []
+    seen: list[tuple[float, float | None]] = []
+    for hour in hours:
+        found = _genai_price(model, hour.to_pydatetime())
+        if found is None:
+            continue
+        out = found[1] if found[1] is not None else 0.0
+        rows.append((model, hour, found[0], out, found[1] is not None, PRICE_DATA))
+        if found not in seen:
+            seen.append(found)
+    if not seen:
+        return rows, ModelPriceInfo(model, None, None, "no price found")
+    source = f"genai-prices {genai_prices_version()} (provider {PROVIDER})"
+    return rows, ModelPriceInfo(model, seen[0][0], seen[0][1], source, varies=len(seen) > 1)
+
+
 def genai_prices_version() -> str:
     """Return the installed genai-prices version (cited in the paper)."""
     return str(genai_prices.__version__)
@@ -78,56 +107,23 @@ def price_inferences(
     applies from the hour it takes effect, without a per-call lookup.
     """
     frame = worker_ai.copy()
-    n = len(frame)
-    price_in = np.full(n, np.nan)
-    price_out = np.full(n, np.nan)
-    has_output_price = np.zeros(n, dtype=bool)
-    source = np.full(n, UNPRICED, dtype=object)
+    keys = pd.DataFrame(
+        {"model": frame["model"].astype(object), "hour": frame["timestamp"].dt.floor("h")}
+    )
+    rows: list[tuple[object, ...]] = []
     infos: list[ModelPriceInfo] = []
-
-    hours = frame["timestamp"].dt.floor("h")
-    for model in sorted(frame["model"].dropna().unique()):
-        rows = (frame["model"] == model).to_numpy()
-        override = spec.price_override(model)
-        if override is not None:
-            price_in[rows] = override.input_per_mtok
-            price_out[rows] = override.output_per_mtok
-            has_output_price[rows] = True
-            source[rows] = SPEC
-            infos.append(
-                ModelPriceInfo(
-                    model,
-                    override.input_per_mtok,
-                    override.output_per_mtok,
-                    f"experiments.yaml: {override.source}",
-                )
-            )
-            continue
-        seen: list[tuple[float, float | None]] = []
-        for hour in sorted(hours[rows].unique()):
-            found = _genai_price(model, hour.to_pydatetime())
-            if found is None:
-                continue
-            at = rows & (hours == hour).to_numpy()
-            price_in[at] = found[0]
-            price_out[at] = found[1] if found[1] is not None else 0.0
-            has_output_price[at] = found[1] is not None
-            source[at] = PRICE_DATA
-            if found not in seen:
-                seen.append(found)
-        if seen:
-            first = seen[0]
-            infos.append(
-                ModelPriceInfo(
-                    model,
-                    first[0],
-                    first[1],
-                    f"genai-prices {genai_prices_version()} (provider {PROVIDER})",
-                    varies=len(seen) > 1,
-                )
-            )
-        else:
-            infos.append(ModelPriceInfo(model, None, None, "no price found"))
+    for model, model_hours in keys.drop_duplicates().groupby("model", sort=True)["hour"]:
+        found_rows, info = _model_prices(str(model), sorted(model_hours), spec)
+        rows.extend(found_rows)
+        infos.append(info)
+    table = pd.DataFrame(rows, columns=["model", "hour", "price_in", "price_out", "has_out", "src"])
+    table["hour"] = table["hour"].astype(keys["hour"].dtype)
+    # A left merge keeps the calls' order; calls of unpriced models get no row (NaN).
+    looked_up = keys.merge(table, on=["model", "hour"], how="left", sort=False)
+    price_in = looked_up["price_in"].to_numpy(dtype=float)
+    price_out = looked_up["price_out"].to_numpy(dtype=float)
+    has_output_price = looked_up["has_out"].fillna(False).to_numpy(dtype=bool)
+    source = looked_up["src"].fillna(UNPRICED).to_numpy(dtype=object)
 
     tokens_in = frame["input_tokens"].to_numpy(dtype=float)
     tokens_out = frame["output_tokens"].to_numpy(dtype=float)
