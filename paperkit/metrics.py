@@ -21,6 +21,10 @@ from .spec_types import Experiment
 
 Number = float | int | None
 
+# cloudflare.jsonl resources that have their own log file, and so are not costed from it.
+NOT_COSTED = ("worker_ai", "workers_ai", "workflows")
+_RESOURCE_LABELS = {"d1": "D1", "kv": "KV", "r2": "R2"}
+
 
 @dataclass(frozen=True)
 class Basis:
@@ -106,6 +110,13 @@ def _quantile(series: pd.Series, q: float) -> float | None:
     return _num(values.quantile(q)) if len(values) else None
 
 
+def _total(series: pd.Series) -> float | None:
+    """Return the sum of a count column: 0 with no records, None when no record logs it."""
+    if not len(series):
+        return 0
+    return _sum_known(series)
+
+
 def _rate(success: pd.Series) -> tuple[int, int, float | None]:
     """Return (succeeded, failed, success rate over records whose outcome is known)."""
     ok = int((success == True).sum())  # noqa: E712 - nullable boolean, NA counts as neither
@@ -162,8 +173,8 @@ def _ai_values(ai: pd.DataFrame, present: bool) -> dict[str, Number]:
         "ai.succeeded": ok,
         "ai.failed": bad,
         "ai.success_rate": rate,
-        "ai.input_tokens": _num(ai["input_tokens"].sum()) if len(ai) else 0,
-        "ai.output_tokens": _num(ai["output_tokens"].sum()) if len(ai) else 0,
+        "ai.input_tokens": _total(ai["input_tokens"]),
+        "ai.output_tokens": _total(ai["output_tokens"]),
         "ai.latency_ms.mean": _mean(latency),
         "ai.latency_ms.p50": _quantile(latency, 0.5),
         "ai.latency_ms.p95": _quantile(latency, 0.95),
@@ -189,9 +200,7 @@ def _workflow_values(wf: pd.DataFrame, present: bool) -> dict[str, Number]:
         "workflows.duration_s.p50": _quantile(seconds, 0.5),
         "workflows.duration_s.p95": _quantile(seconds, 0.95),
         "workflows.steps.mean": _mean(wf["steps"]),
-        "workflows.steps_failed": _num(wf["steps_failed"].sum())
-        if wf["steps_failed"].notna().any()
-        else None,
+        "workflows.steps_failed": _total(wf["steps_failed"]),
         "workflows.cost_usd": _sum_known(wf["cost_usd"]),
     }
 
@@ -252,10 +261,13 @@ def _cost_lines(
         basis = _basis(wf["cost_source"])
         lines.append(CostLine("Workflows", _sum_known(wf["cost_usd"]), basis, "list price"))
     if present["cloudflare.jsonl"]:
-        for resource, label in (("d1", "D1"), ("kv", "KV"), ("r2", "R2")):
+        # worker_ai/workflows records here would double-count their own files: not costed.
+        others = sorted(set(cf["resource"].dropna()) - {"d1", "kv", "r2", *NOT_COSTED})
+        for resource in ["d1", "kv", "r2", *others]:
             records = cf[cf["resource"] == resource]
             if len(records):
                 basis = _basis(records["cost_source"])
+                label = _RESOURCE_LABELS.get(resource, resource)
                 lines.append(CostLine(label, _sum_known(records["cost_usd"]), basis, "list price"))
     claude = cb["claude_code_cost"] if present["cost-breakdown.jsonl"] else pd.Series(dtype=float)
     if claude.notna().any():
@@ -267,7 +279,11 @@ def _cost_lines(
 
 
 def _resource_cost(lines: tuple[CostLine, ...], prefix: str) -> float | None:
-    picked = [line.usd for line in lines if line.label.startswith(prefix) and line.usd is not None]
+    picked = [
+        line.usd
+        for line in lines
+        if (line.label == prefix or line.label.startswith(f"{prefix} (")) and line.usd is not None
+    ]
     return float(sum(picked)) if picked else None
 
 

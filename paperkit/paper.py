@@ -15,7 +15,7 @@ from . import __version__
 from .catalogue import INTEGER_METRICS
 from .criteria import FAIL, INCONCLUSIVE, PASS, CriterionResult
 from .logs import Logs
-from .metrics import Basis, Metrics, latency_seconds
+from .metrics import NOT_COSTED, Basis, Metrics, latency_seconds
 from .pricing import ModelPriceInfo, genai_prices_version
 from .rates import Rates
 from .render import MISSING, num, pct, usd
@@ -196,8 +196,8 @@ def _model_notes(metrics: Metrics) -> list[str]:
         return notes
     if total.basis.logged:
         notes.append(
-            f"(logged): {count(total.basis.logged, 'call')} with no price are costed at "
-            "their own logged `cost_estimate`, not at a list price."
+            "(logged): costed at their own logged `cost_estimate`, not at a list price: "
+            f"{count(total.basis.logged, 'call')} with no price."
         )
     if total.basis.unpriced:
         notes.append(
@@ -416,7 +416,8 @@ def _period(metrics: Metrics) -> str:
     if metrics.first_day is None or metrics.last_day is None:
         return "no dated records"
     days = metrics.values["days"]
-    return f"{metrics.first_day.isoformat()} to {metrics.last_day.isoformat()}, {days} days"
+    span = count(int(days), "day") if days is not None else "n/a"
+    return f"{metrics.first_day.isoformat()} to {metrics.last_day.isoformat()}, {span}"
 
 
 def context(p: PaperInputs) -> dict[str, Any]:
@@ -449,6 +450,13 @@ def context(p: PaperInputs) -> dict[str, Any]:
             "\n**Lower bound:** left out of these costs: "
             f"{count(total_basis.unpriced, 'unpriced record')}."
         )
+    if p.logs.files["cloudflare.jsonl"].present:
+        skipped = int(p.logs.cloudflare["resource"].isin(NOT_COSTED).sum())
+        if skipped:
+            cost_notes.append(
+                f"\nNot costed: {count(skipped, 'cloudflare.jsonl record')} for Worker AI or "
+                "Workflows, whose own logs (worker-ai.jsonl, workflows.jsonl) are the source."
+            )
     return {
         "name": p.name,
         "exp": p.exp,

@@ -45,6 +45,13 @@ def num(value: Any, digits: int = 0) -> str:
     return f"{float(value):,.{digits}f}"
 
 
+def unit(value: Any, suffix: str, digits: int = 0) -> str:
+    """Format a number with its unit: (850, "ms") -> "850 ms"; a missing value is just "n/a"."""
+    if _missing(value):
+        return MISSING
+    return f"{num(value, digits)} {suffix}"
+
+
 def cell(value: Any) -> str:
     """Make text safe inside a Markdown table cell: escape pipes, fold newlines."""
     if _missing(value):
@@ -64,6 +71,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "usd": usd,
     "pct": pct,
     "num": num,
+    "unit": unit,
     "cell": cell,
     "inline": inline,
 }

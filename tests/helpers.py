@@ -1,0 +1,44 @@
+"""Shared fixtures builders: write a spec and an experiment folder under ``tmp_path``, build it."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from paperkit.build import BuildResult, render_experiment
+from paperkit.spec import load_spec
+
+L8B = "@cf/meta/llama-3.1-8b-instruct"  # genai-prices: in $0.282/M, out $0.827/M
+BGE = "@cf/baai/bge-base-en-v1.5"  # genai-prices: in $0.067/M, no output price
+L70B = "@cf/meta/llama-3.1-70b-instruct"  # no price in genai-prices
+
+# An experiment "exp" with nothing declared but its name; logs live in runs/exp/.
+SPEC = """\
+version: 1
+root: runs
+experiments:
+  exp: {}
+"""
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    """Write each ``relpath: text`` under ``root`` (text dedented), creating folders."""
+    for relpath, text in files.items():
+        path = root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def jsonl(*records: dict[str, Any] | str) -> str:
+    """Return JSONL text: dicts as one JSON object a line, strings as raw lines (for bad ones)."""
+    return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records)
+
+
+def build(tmp_path: Path, logs: dict[str, str], spec: str = SPEC) -> BuildResult:
+    """Write ``spec`` and the experiment ``exp``'s log files, then render it (nothing written)."""
+    (tmp_path / "runs" / "exp").mkdir(parents=True, exist_ok=True)
+    write_tree(tmp_path, {"experiments.yaml": spec})
+    write_tree(tmp_path / "runs" / "exp", logs)
+    return render_experiment(load_spec(tmp_path / "experiments.yaml"), "exp")
