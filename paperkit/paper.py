@@ -450,11 +450,12 @@ def context(p: PaperInputs) -> dict[str, Any]:
             "\n**Lower bound:** left out of these costs: "
             f"{count(total_basis.unpriced, 'unpriced record')}."
         )
+    data_notes = []
     if p.logs.files["cloudflare.jsonl"].present:
         skipped = int(p.logs.cloudflare["resource"].isin(NOT_COSTED).sum())
         if skipped:
-            cost_notes.append(
-                f"\nNot costed: {count(skipped, 'cloudflare.jsonl record')} for Worker AI or "
+            data_notes.append(
+                f"Not costed: {count(skipped, 'cloudflare.jsonl record')} for Worker AI or "
                 "Workflows, whose own logs (worker-ai.jsonl, workflows.jsonl) are the source."
             )
     return {
@@ -517,6 +518,7 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "file_rows": [_file_row(p.logs, n) for n in FILE_ORDER],
         "warnings": [str(w) for w in p.logs.warnings],
         "warning_limit": WARNING_LIMIT,
+        "data_notes": data_notes,
         "prices": _prices(p),
         "paperkit_version": __version__,
         "genai_prices_version": genai_prices_version(),

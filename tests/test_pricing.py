@@ -277,3 +277,23 @@ def test_each_call_is_priced_at_its_own_date(tmp_path: Path) -> None:
     # 1000 * 0.09 / 1e6 + 1000 * 0.038 / 1e6 = 0.00009 + 0.000038 = 0.000128
     assert result.metrics["ai.cost_usd"] == pytest.approx(0.000128)
     assert "price changed during the period" in result.paper
+
+
+def test_other_cloudflare_resources_count_at_their_logged_cost(tmp_path: Path) -> None:
+    # vectorize has no list price in paperkit: its logged $0.50 counts; the worker_ai record
+    # would double-count worker-ai.jsonl, so it is not costed and the paper says so.
+    t = "2025-01-15T10:00:00Z"
+    result = build(
+        tmp_path,
+        {
+            "cloudflare.jsonl": jsonl(
+                {"timestamp": t, "resource": "d1", "rows_read": 1_000_000},
+                {"timestamp": t, "resource": "vectorize", "cost_estimate": "$0.50"},
+                {"timestamp": t, "resource": "worker_ai", "cost_estimate": "$9.00"},
+            )
+        },
+    )
+    values = result.metrics.values
+    assert values["cost.d1_usd"] == pytest.approx(0.001)  # 1e6 rows × $0.001/M
+    assert values["cost.total_usd"] == pytest.approx(0.501)  # 0.001 + 0.50, not + 9.00
+    assert "Not costed: 1 cloudflare.jsonl record for Worker AI or Workflows" in result.paper
