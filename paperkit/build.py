@@ -158,7 +158,7 @@ def check_strict(results: list[BuildResult]) -> None:
     if problems:
         raise PaperkitError(
             f"{problems} problem{'s' if problems != 1 else ''} in the logs; "
-            f"--strict refuses to write {PAPER_NAME}"
+            "--strict accepts none (see the warnings above)"
         )
 
 
@@ -167,6 +167,8 @@ def write_all(results: list[BuildResult], *, strict: bool = False) -> None:
     if strict:
         check_strict(results)
     for result in results:
+        # A declared experiment may have no folder yet; its paper says every log is missing.
+        result.folder.mkdir(parents=True, exist_ok=True)
         _write_atomic(result.results_path, result.results)
         _write_atomic(result.paper_path, result.paper)
 

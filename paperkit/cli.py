@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from .build import check_strict, experiment_names, render_all, render_experiment, write_all
-from .errors import PaperkitError, shown
+from .errors import DataWarning, PaperkitError, shown
 from .paper import count
 from .spec import load_spec
 
@@ -27,19 +27,31 @@ SPEC_OPTION = click.option(
 )
 
 
+class _Failure(click.ClickException):
+    """A PaperkitError on its way out: printed as its own ``path:line: message`` line."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
 class _Cli(click.Group):
-    """Turns every PaperkitError into one line on stderr and exit code 1."""
+    """Turns every PaperkitError into one line on stderr and its exit code (1)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except PaperkitError as e:
-            raise click.ClickException(str(e)) from e
+            failure = _Failure(str(e))
+            failure.exit_code = e.exit_code
+            raise failure from e
 
 
-def _warn(lines: Any) -> None:
-    for line in lines:
-        click.echo(f"warning: {line}", err=True)
+def _warn(warnings: Any, spec_path: Path) -> None:
+    """Print each data warning, located relative to the working directory (clickable there)."""
+    base = spec_path.absolute().parent
+    for w in warnings:
+        where = DataWarning(shown(base / w.path), w.line, w.message)
+        click.echo(f"warning: {where}", err=True)
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,7 +93,7 @@ def build(
         raise click.UsageError("pass experiment names or --all, not both")
     results = render_all(load_spec(spec_path), list(names))
     for result in results:
-        _warn(result.warnings)
+        _warn(result.warnings, spec_path)
     if to_stdout:
         if strict:
             check_strict(results)
@@ -104,7 +116,7 @@ def build(
 def metrics(name: str, spec_path: Path, as_json: bool) -> None:
     """Print every catalogue metric of one experiment (docs/metrics.md)."""
     result = render_experiment(load_spec(spec_path), name)
-    _warn(result.warnings)
+    _warn(result.warnings, spec_path)
     values = json.loads(result.results)["metrics"]
     if as_json:
         click.echo(json.dumps(values, indent=2))
@@ -128,7 +140,7 @@ def validate(names: tuple[str, ...], spec_path: Path, strict: bool) -> None:
     for name in names or experiment_names(spec):
         # Everything a build does but the writing, so validate reports exactly what build would.
         result = render_experiment(spec, name)
-        _warn(result.warnings)
+        _warn(result.warnings, spec_path)
         problems += len(result.warnings)
         click.echo(f"{name}: {count(len(result.warnings), 'log problem')}", err=True)
     if strict and problems:

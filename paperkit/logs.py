@@ -400,5 +400,12 @@ def _load_log_md(
         found.append(DataWarning(where, line, "not valid UTF-8; unreadable bytes replaced"))
         text = data.decode("utf-8", errors="replace")
     sessions = parse_sessions(text)
+    found.extend(
+        DataWarning(
+            where, s.line, f"Duration: cannot read '{s.duration}' as a duration; treated as missing"
+        )
+        for s in sessions
+        if s.duration is not None and s.duration_min is None
+    )
     lines = sum(1 for line in text.splitlines() if line.strip())
     return sessions, FileStats(LOG_MD, True, lines, len(sessions), 0), found

@@ -110,6 +110,12 @@ def _quantile(series: pd.Series, q: float) -> float | None:
     return _num(values.quantile(q)) if len(values) else None
 
 
+def _labels(series: pd.Series, missing: str) -> pd.Series:
+    """Return text labels with missing and blank values replaced by ``missing``."""
+    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    return text.where(text != "", missing)
+
+
 def _total(series: pd.Series) -> float | None:
     """Return the sum of a count column: 0 with no records, None when no record logs it."""
     if not len(series):
@@ -250,7 +256,7 @@ def _cost_lines(
 ) -> tuple[CostLine, ...]:
     lines: list[CostLine] = []
     if present["worker-ai.jsonl"]:
-        operations = ai["operation"].fillna("unspecified operation")
+        operations = _labels(ai["operation"], "unspecified operation")
         for op in sorted(operations.unique()):
             calls = ai[operations == op]
             basis = _basis(calls["cost_source"])
@@ -262,9 +268,10 @@ def _cost_lines(
         lines.append(CostLine("Workflows", _sum_known(wf["cost_usd"]), basis, "list price"))
     if present["cloudflare.jsonl"]:
         # worker_ai/workflows records here would double-count their own files: not costed.
-        others = sorted(set(cf["resource"].dropna()) - {"d1", "kv", "r2", *NOT_COSTED})
+        resources = _labels(cf["resource"], "unspecified resource")
+        others = sorted(set(resources) - {"d1", "kv", "r2", *NOT_COSTED})
         for resource in ["d1", "kv", "r2", *others]:
-            records = cf[cf["resource"] == resource]
+            records = cf[resources == resource]
             if len(records):
                 basis = _basis(records["cost_source"])
                 label = _RESOURCE_LABELS.get(resource, resource)

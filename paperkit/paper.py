@@ -189,7 +189,7 @@ def _model_rows(metrics: Metrics) -> tuple[list[dict[str, Any]], dict[str, Any] 
 def _model_notes(metrics: Metrics) -> list[str]:
     notes = [
         "Cost = input tokens × input price + output tokens × output price, at the model's "
-        "price on the day of the call (see Prices Used)."
+        "price at the time of the call (see Prices Used)."
     ]
     total = metrics.ai_total
     if total is None:
@@ -280,7 +280,8 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
             {
                 "label": "Daily cost breakdown",
                 "text": (
-                    f"{len(logs.cost_breakdown)} days, with Claude Code cost (cost-breakdown.jsonl)"
+                    f"{count(len(logs.cost_breakdown), 'record')}, with Claude Code cost "
+                    "(cost-breakdown.jsonl)"
                 ),
             }
         )
@@ -376,7 +377,10 @@ def _prices(p: PaperInputs) -> list[dict[str, str]]:
     for info in p.prices:
         if info.input_per_mtok is None:
             price = "no price"
-            source = "not in the price data nor experiments.yaml; calls use their logged cost"
+            source = (
+                "not in the price data nor experiments.yaml: calls use their logged "
+                "cost_estimate, or are unpriced without one"
+            )
         else:
             out = (
                 "no output price"
@@ -573,7 +577,7 @@ def results_json(p: PaperInputs) -> str:
             "metric": r.criterion.metric,
             "op": r.criterion.op,
             "target": r.criterion.target,
-            "value": _json_number("", r.value),
+            "value": _json_number(r.criterion.metric or "", r.value),
             "verdict": r.verdict,
         }
         for r in p.results

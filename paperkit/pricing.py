@@ -42,11 +42,12 @@ class ModelPriceInfo:
     varies: bool = False
 
 
-def _genai_price(model: str, when: datetime) -> tuple[float, float | None] | None:
-    """Return (input, output) USD per million tokens at ``when``, or None when unknown.
+def _genai_price(model: str, when: datetime) -> tuple[float, float | None, str] | None:
+    """Return (input, output, matched model id): USD per million tokens at ``when``, or None.
 
-    Output is None for a model that has no output price (embeddings). Tiered prices are not
-    linear in tokens; Workers AI has none, so such a model is treated as unknown.
+    Output is None for a model that has no output price (embeddings). genai-prices may match
+    ``model`` to an entry of another name; the matched id is returned so the paper can say so.
+    Tiered prices are not linear in tokens; Workers AI has none, so such a model is unknown.
     """
     usage = genai_prices.Usage(input_tokens=1_000_000, output_tokens=1_000_000)
     try:
@@ -60,8 +61,8 @@ def _genai_price(model: str, when: datetime) -> tuple[float, float | None] | Non
         return None
     if price.output_mtok is not None and not isinstance(price.output_mtok, Decimal):
         return None
-    out = float(price.output_mtok) if price.output_mtok is not None else None
-    return float(price.input_mtok), out
+    out = float(price.output_mtok) if price.output_mtok else None
+    return float(price.input_mtok), out, calc.model.id
 
 
 def _model_prices(
@@ -70,15 +71,18 @@ def _model_prices(
     """Return the price rows (model, hour, in, out, has_out, source) of one model, and its info."""
     override = spec.price_override(model)
     if override is not None:
+        # An output price of 0 charges nothing for output, so output tokens are not needed.
+        has_out = override.output_per_mtok > 0
         rows = [
-            (model, h, override.input_per_mtok, override.output_per_mtok, True, SPEC) for h in hours
+            (model, h, override.input_per_mtok, override.output_per_mtok, has_out, SPEC)
+            for h in hours
         ]
         source = f"experiments.yaml: {override.source}"
         return rows, ModelPriceInfo(
             model, override.input_per_mtok, override.output_per_mtok, source
         )
     rows = []
-    seen: list[tuple[float, float | None]] = []
+    seen: list[tuple[float, float | None, str]] = []
     for hour in hours:
         found = _genai_price(model, hour.to_pydatetime())
         if found is None:
@@ -90,6 +94,9 @@ def _model_prices(
     if not seen:
         return rows, ModelPriceInfo(model, None, None, "no price found")
     source = f"genai-prices {genai_prices_version()} (provider {PROVIDER})"
+    matched = seen[0][2]
+    if matched != model:
+        source += f", matched to its entry {matched}"
     return rows, ModelPriceInfo(model, seen[0][0], seen[0][1], source, varies=len(seen) > 1)
 
 

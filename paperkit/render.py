@@ -39,7 +39,7 @@ def pct(value: Any, digits: int = 1) -> str:
 
 
 def num(value: Any, digits: int = 0) -> str:
-    """Format a number with thousands separators and fixed decimals: 1234.5 -> "1,235"."""
+    """Format a number with thousands separators and fixed decimals: 1234.6 -> "1,235"."""
     if _missing(value):
         return MISSING
     return f"{float(value):,.{digits}f}"

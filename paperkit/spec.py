@@ -23,6 +23,7 @@ from yaml.reader import ReaderError
 from .catalogue import METRIC_NAMES
 from .errors import PaperkitError
 from .spec_types import (
+    LATENCY_METRICS,
     OPS,
     UNIT_COUNTS,
     VERDICTS,
@@ -373,7 +374,7 @@ _COMPARISON: dict[str, Parser] = {
     "source": _string,
     "cost_per_1k_units_usd": _non_negative,
     "latency_s": _non_negative,
-    "latency_metric": _metric,
+    "latency_metric": _choice(LATENCY_METRICS, "latency metric", "see docs/spec.md"),
     "rows": _list(_record(ComparisonRow, dict.fromkeys(_ROW_KEYS, _string), required=_ROW_KEYS)),
 }
 

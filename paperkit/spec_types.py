@@ -11,6 +11,17 @@ VERDICTS = ("pass", "fail", "inconclusive")
 # Metrics that can be counted per record, and so per day: the allowed values of unit.count.
 UNIT_COUNTS = ("workflows.executions", "workflows.succeeded", "ai.calls", "ai.succeeded")
 
+# Metrics a comparison may use as "our latency" (ms ones are converted to seconds).
+LATENCY_METRICS = (
+    "workflows.duration_s.mean",
+    "workflows.duration_s.p50",
+    "workflows.duration_s.p95",
+    "ai.latency_ms.mean",
+    "ai.latency_ms.p50",
+    "ai.latency_ms.p95",
+    "ai.latency_ms.p99",
+)
+
 
 @dataclass(frozen=True)
 class ModelPrice:

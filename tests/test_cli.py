@@ -80,7 +80,7 @@ def test_unknown_experiment_suggests_the_close_one(tmp_path: Path) -> None:
     result = run("build", "dmo", "--spec", str(spec))
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {spec.as_posix()}: no experiment 'dmo': not in the spec and no folder "
+        f"{spec.as_posix()}: no experiment 'dmo': not in the spec and no folder "
         ".claude/experiments/dmo; did you mean 'demo'?\n"
     )
 
@@ -91,12 +91,15 @@ def test_spec_error_is_one_line_with_file_and_line(tmp_path: Path) -> None:
     result = run("build", "demo", "--spec", str(spec))
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {spec}:6: experiments.demo.criteria[0].metric: unknown metric "
+        f"{spec}:6: experiments.demo.criteria[0].metric: unknown metric "
         "'ai.sucess_rate'; did you mean 'ai.success_rate'?\n"
     )
 
 
-def test_bad_line_is_a_warning_and_strict_refuses_to_write(tmp_path: Path) -> None:
+def test_bad_line_is_a_warning_and_strict_refuses_to_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # warnings are located relative to the working directory
     spec = make_project(tmp_path, GOOD + "\n{not json\n")
     folder = tmp_path / ".claude/experiments/demo"
     warning = (
@@ -108,7 +111,7 @@ def test_bad_line_is_a_warning_and_strict_refuses_to_write(tmp_path: Path) -> No
     assert strict.exit_code == 1
     assert (
         strict.stderr
-        == warning + "Error: 1 problem in the logs; --strict refuses to write PAPER.md\n"
+        == warning + "1 problem in the logs; --strict accepts none (see the warnings above)\n"
     )
     assert not (folder / "PAPER.md").exists()
 
@@ -116,6 +119,26 @@ def test_bad_line_is_a_warning_and_strict_refuses_to_write(tmp_path: Path) -> No
     assert lenient.exit_code == 0
     assert lenient.stderr.startswith(warning)
     assert "worker-ai.jsonl:3: not valid JSON" in (folder / "PAPER.md").read_text()
+
+
+def test_warnings_are_clickable_from_another_working_directory(tmp_path: Path) -> None:
+    spec = make_project(tmp_path / "project", GOOD + "[1, 2]\n")
+    result = run("build", "demo", "--spec", str(spec), "--stdout")
+    log = tmp_path / "project/.claude/experiments/demo/worker-ai.jsonl"
+    assert result.stderr == f"warning: {log.as_posix()}:2: not a JSON object (got list)\n"
+    # ... while the paper, the same wherever it is built from, locates it from the spec's folder
+    assert "`.claude/experiments/demo/worker-ai.jsonl:2: not a JSON object (got list)`" in (
+        result.stdout
+    )
+
+
+def test_declared_experiment_without_a_folder_builds_a_paper_saying_so(tmp_path: Path) -> None:
+    spec = make_project(tmp_path)
+    spec.write_text(spec.read_text() + "  planned: {title: Planned}\n")
+    result = run("build", "--all", "--spec", str(spec))
+    assert result.exit_code == 0, result.stderr
+    paper = (tmp_path / ".claude/experiments/planned/PAPER.md").read_text()
+    assert "No data: worker-ai.jsonl is missing." in paper
 
 
 def test_failed_build_leaves_the_previous_paper_untouched(tmp_path: Path) -> None:
@@ -164,7 +187,10 @@ def test_metrics_json_prints_every_catalogue_metric(tmp_path: Path) -> None:
     assert values["workflows.executions"] is None  # no workflows.jsonl: no data, not 0
 
 
-def test_validate_reports_problems_and_strict_fails(tmp_path: Path) -> None:
+def test_validate_reports_problems_and_strict_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     spec = make_project(tmp_path, GOOD + '{"timestamp":"yesterday","model":"m"}\n')
     ok = run("validate", "--spec", str(spec))
     assert ok.exit_code == 0
@@ -175,7 +201,7 @@ def test_validate_reports_problems_and_strict_fails(tmp_path: Path) -> None:
     )
     strict = run("validate", "--spec", str(spec), "--strict")
     assert strict.exit_code == 1
-    assert strict.stderr.endswith(f"Error: {spec}: 1 problem in the logs (--strict)\n")
+    assert strict.stderr.endswith(f"{spec}: 1 problem in the logs (--strict)\n")
     assert not (tmp_path / ".claude/experiments/demo/PAPER.md").exists()
 
 

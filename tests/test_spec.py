@@ -463,8 +463,8 @@ ERRORS = {
     "unknown latency metric": (
         "version: 1\nexperiments:\n  x:\n"
         "    comparison: {name: AWS, latency_metric: workflows.duration.mean}\n",
-        "4: experiments.x.comparison.latency_metric: unknown metric 'workflows.duration.mean';"
-        " did you mean 'workflows.duration_s.mean'?",
+        "4: experiments.x.comparison.latency_metric: unknown latency metric "
+        "'workflows.duration.mean'; did you mean 'workflows.duration_s.mean'?",
     ),
     "comparison row without theirs": (
         "version: 1\nexperiments:\n  x:\n    comparison:\n      name: AWS\n      rows:\n"
