@@ -382,12 +382,11 @@ def _prices(p: PaperInputs) -> list[dict[str, str]]:
                 "cost_estimate, or are unpriced without one"
             )
         else:
-            out = (
-                "no output price"
-                if info.output_per_mtok is None
-                else (f"out {usd(info.output_per_mtok, 3)}")
-            )
-            price = f"in {usd(info.input_per_mtok, 3)}, {out} per M tokens"
+            price = f"in {usd(info.input_per_mtok, 3)}"
+            if info.output_per_mtok is None:
+                price += " per M tokens; no output price"
+            else:
+                price += f", out {usd(info.output_per_mtok, 3)} per M tokens"
             source = info.source + (" (price changed during the period)" if info.varies else "")
         rows.append({"item": info.model, "price": price, "source": source})
     f = p.logs.files
