@@ -1,10 +1,13 @@
 """One JSONL file as a DataFrame, with the lines that could not be read reported by number.
 
-The normal path hands every non-blank line to pyarrow's JSON reader in one call. Anything that
-reader refuses (a bad line, a value whose type changes between rows, a nested object) sends the
-file down the rare path: ``json.loads`` line by line, which can say which line is wrong. Both
-paths give the same frame: numbers as ``float64``, everything else as ``object`` with ``None``
-for missing, columns in the order ``line``, ``text_columns``, then first appearance.
+The normal path hands every non-blank line to pyarrow's JSON reader in one call. When that reader
+refuses (a bad line, a value whose type changes between rows), the line it names goes to the rare
+path, ``json.loads``, which says what is wrong with it or keeps it, and pyarrow reads the lines
+around it again; so a few bad lines cost a few more pyarrow reads, not a Python loop over the
+file. Past ``_RETRIES`` refusals, or where pyarrow reads nested objects, lines go the rare path.
+Either way the frame is the same: a column is ``float64`` when its values are all numbers, else
+``object`` with ``None`` for missing; columns in the order ``line``, ``text_columns``, then first
+appearance.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +32,8 @@ _BOM = b"\xef\xbb\xbf"
 # pyarrow reports a column that held strings and then a number as
 # "Column(/name) changed from string to number in row N".
 _STRING_TO_NUMBER = re.compile(r"Column\(/([^)/]*)\) changed from string to number")
+_ROW = re.compile(r" in row (\d+)$")  # which row pyarrow refused, counted from its block's start
+_RETRIES = 32  # refused pyarrow reads before the rest of the file is read line by line
 _JSON_TYPES = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
@@ -43,6 +49,15 @@ class RawFile:
     skipped: tuple[DataWarning, ...]
 
 
+@dataclass(frozen=True)
+class _Piece:
+    """Some records: their indices into the file's lines, and their columns in first-appearance
+    order, as a pyarrow column or a list of Python values each."""
+
+    rows: Sequence[int]
+    columns: dict[str, pa.ChunkedArray | list]
+
+
 def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
     """Return the records of the JSONL file at ``path`` (``OSError`` if it cannot be read).
 
@@ -56,32 +71,90 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
     ]
     numbers = [number for number, _ in numbered]
     lines = [line for _, line in numbered]
-    if not lines:
-        return RawFile(_frame({}, [], text_columns), 0, ())
-    columns = _read_fast(lines, text_columns)
-    if columns is not None:
-        return RawFile(_frame(columns, numbers, text_columns), len(lines), ())
-    return _read_slow(lines, numbers, text_columns, str(path))
+    pieces, skipped = _read(lines, text_columns)
+    names = dict.fromkeys(name for piece in pieces for name in piece.columns)
+    columns = {
+        name: _column([piece.columns.get(name, len(piece.rows)) for piece in pieces])
+        for name in names
+    }
+    kept = [numbers[row] for piece in pieces for row in piece.rows]
+    warnings = tuple(DataWarning(str(path), numbers[row], reason) for row, reason in skipped)
+    return RawFile(_frame(columns, kept, text_columns), len(lines), warnings)
 
 
-def _read_fast(lines: list[bytes], text_columns: Sequence[str]) -> dict[str, pd.Series] | None:
-    """Parse all lines with pyarrow in one call; None when the rare path must take over."""
+def _read(
+    lines: list[bytes], text_columns: Sequence[str]
+) -> tuple[list[_Piece], list[tuple[int, str]]]:
+    """Return the records in line order, and the skipped lines' indices with the reasons.
+
+    Spans of lines go to pyarrow; a span it refuses is split around the line it names (or in
+    halves when it names none) and the named line goes to ``json.loads``.
+    """
+    pieces: list[_Piece] = []
+    skipped: list[tuple[int, str]] = []
+    todo = [(range(len(lines)), False)]  # (span, by line); popped from the end, so in order
+    refusals = 0
+    while todo:
+        span, by_line = todo.pop()
+        if refusals > _RETRIES:  # too many bad lines to look for them one at a time
+            todo, span, by_line = [], range(span.start, len(lines)), True
+        if not span:
+            continue
+        if by_line:
+            pieces.append(_by_line(lines, span, skipped))
+            continue
+        found = _table(lines[span.start : span.stop], text_columns)
+        if isinstance(found, tuple):
+            table, order = found
+            if any(_nested_object(field.type) for field in table.schema):
+                todo.append((span, True))  # json.loads keeps nested objects as written
+            else:
+                pieces.append(_Piece(span, {name: table.column(name) for name in order}))
+            continue
+        refusals += 1
+        if found is not None and 0 <= found < len(span):
+            bad = span.start + found
+            todo += [(range(bad + 1, span.stop), False), (range(bad, bad + 1), True)]
+            todo.append((range(span.start, bad), False))
+        elif len(span) == 1:
+            todo.append((span, True))
+        else:
+            middle = (span.start + span.stop) // 2
+            todo += [(range(middle, span.stop), False), (range(span.start, middle), False)]
+    return pieces, skipped
+
+
+def _table(
+    lines: list[bytes], text_columns: Sequence[str]
+) -> tuple[pa.Table, list[str]] | int | None:
+    """Read ``lines`` with pyarrow: the table and its columns in first-appearance order.
+
+    When pyarrow refuses, return the index of the line at fault, or None if it is not known.
+    """
     data = b"\n".join(lines)
     try:
         data.decode("utf-8")  # pyarrow would let invalid UTF-8 through into strings
-    except UnicodeDecodeError:
-        return None
+    except UnicodeDecodeError as error:
+        return data.count(b"\n", 0, error.start)
+    if b"null" in lines:  # pyarrow would read a `null` line as a record of nulls
+        return lines.index(b"null")
+    # One block, read by one thread: pyarrow counts the row it names from its block's start,
+    # and blocks read in parallel list their columns in whichever order they finish.
+    block_size = min(len(data) + 1, 2**31 - 1)
+    read_options = pj.ReadOptions(use_threads=False, block_size=block_size)
     as_text = list(dict.fromkeys(text_columns))
     order: list[str] = []
     # A text column written as JSON numbers throughout is read again as numbers; one that
-    # mixes strings and numbers fails again and goes down the rare path.
+    # mixes strings and numbers fails again at the first line that does not fit.
     for _ in range(len(as_text) + 2):
+        options = _options(as_text)
         try:
-            table = pj.read_json(io.BytesIO(data), parse_options=_options(as_text))
+            table = pj.read_json(io.BytesIO(data), read_options=read_options, parse_options=options)
         except pa.ArrowInvalid as error:
             match = _STRING_TO_NUMBER.search(str(error))
             if match is None or match[1] not in as_text:
-                return None
+                row = _ROW.search(str(error))
+                return int(row[1]) if row and len(data) < block_size else None
             as_text.remove(match[1])
             continue
         # First appearance order, before a column below moves to the front as explicit schema.
@@ -95,9 +168,7 @@ def _read_fast(lines: list[bytes], text_columns: Sequence[str]) -> dict[str, pd.
         return None
     if table.num_rows != len(lines):  # "{...} {...}" on one line
         return None
-    if any(_nested_object(field.type) for field in table.schema):
-        return None
-    return {name: _series(table.column(name)) for name in order}
+    return table, order
 
 
 def _options(as_text: list[str]) -> pj.ParseOptions:
@@ -114,49 +185,75 @@ def _nested_object(kind: pa.DataType) -> bool:
     return False
 
 
-def _series(column: pa.ChunkedArray) -> pd.Series:
-    """A pyarrow column as float64 (numbers) or as Python objects with None for missing."""
-    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
-        return pd.Series(column.cast(pa.float64()).to_numpy(), dtype=np.float64)
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        return pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
-    return pd.Series(column.to_pylist(), dtype=object)  # bools, nulls, lists as Python values
-
-
-def _read_slow(
-    lines: list[bytes], numbers: list[int], text_columns: Sequence[str], display: str
-) -> RawFile:
-    """Parse line by line, skipping (and reporting) the lines that are not JSON objects."""
+def _by_line(lines: list[bytes], span: range, skipped: list[tuple[int, str]]) -> _Piece:
+    """Read the lines of ``span`` one by one; add the ones that are not JSON objects to
+    ``skipped`` with the reason."""
     records: list[dict] = []
     kept: list[int] = []
-    skipped: list[DataWarning] = []
-    for number, line in zip(numbers, lines, strict=True):
+    for row in span:
         try:
-            record = json.loads(line)
+            record = json.loads(lines[row])
         except UnicodeDecodeError as error:
-            skipped.append(DataWarning(display, number, f"not valid JSON: {error.reason} (UTF-8)"))
+            skipped.append((row, f"not valid JSON: {error.reason} (UTF-8)"))
             continue
         except json.JSONDecodeError as error:
-            message = f"not valid JSON: {error.msg} at column {error.colno}"
-            skipped.append(DataWarning(display, number, message))
+            reason = error.msg.removesuffix(" at")  # "Unterminated string starting at"
+            skipped.append((row, f"not valid JSON: {reason} at column {error.colno}"))
             continue
         if not isinstance(record, dict):
             kind = _JSON_TYPES.get(type(record), "null")
-            skipped.append(DataWarning(display, number, f"not a JSON object (got {kind})"))
+            skipped.append((row, f"not a JSON object (got {kind})"))
             continue
         records.append(record)
-        kept.append(number)
+        kept.append(row)
     names = dict.fromkeys(name for record in records for name in record)
-    columns = {name: _column([record.get(name) for record in records]) for name in names}
-    return RawFile(_frame(columns, kept, text_columns), len(lines), tuple(skipped))
+    return _Piece(kept, {name: [record.get(name) for record in records] for name in names})
 
 
-def _column(values: list[object]) -> pd.Series:
-    """Python values as float64 when all present ones are numbers, else as Python objects."""
-    present = [value for value in values if value is not None]
-    if present and all(type(value) in (int, float) for value in present):
-        return pd.Series([math.nan if value is None else value for value in values], dtype=float)
-    return pd.Series(values, dtype=object)
+def _column(parts: list[pa.ChunkedArray | list | int]) -> pd.Series:
+    """One column from the pieces' parts (a count stands for that many missing values).
+
+    ``float64`` when some value is present and all present ones are numbers, else Python
+    objects with None for missing, as ``json.loads`` would give them.
+    """
+    kinds = [_kind(part) for part in parts]
+    if any(present for present, _ in kinds) and all(numbers for _, numbers in kinds):
+        return pd.Series(np.concatenate([_floats(part) for part in parts]), dtype=np.float64)
+    objects = [_objects(part) for part in parts]
+    return pd.Series(objects[0] if len(objects) == 1 else list(chain(*objects)), dtype=object)
+
+
+def _kind(part: pa.ChunkedArray | list | int) -> tuple[bool, bool]:
+    """Whether ``part`` has a value present, and whether all its present values are numbers."""
+    if isinstance(part, int):
+        return False, True
+    if isinstance(part, list):
+        present = [value for value in part if value is not None]
+        return bool(present), all(type(value) in (int, float) for value in present)
+    present = part.null_count < len(part)
+    numbers = pa.types.is_integer(part.type) or pa.types.is_floating(part.type)
+    return present, numbers or not present
+
+
+def _floats(part: pa.ChunkedArray | list | int) -> np.ndarray:
+    if isinstance(part, int):
+        return np.full(part, math.nan)
+    if isinstance(part, list):
+        return np.array([math.nan if value is None else value for value in part], dtype=float)
+    if part.null_count == len(part):  # e.g. a text column, read as strings, that is absent
+        return np.full(len(part), math.nan)
+    # safe=False: integers past 2**53 round to the nearest float, as float() would round them.
+    return part.cast(pa.float64(), safe=False).to_numpy()
+
+
+def _objects(part: pa.ChunkedArray | list | int) -> Sequence[object]:
+    if isinstance(part, int):
+        return [None] * part
+    if isinstance(part, list):
+        return part
+    if pa.types.is_string(part.type) or pa.types.is_large_string(part.type):
+        return part.to_numpy(zero_copy_only=False)
+    return part.to_pylist()  # numbers as int or float, bools, nulls, lists as Python values
 
 
 def _frame(

@@ -407,16 +407,22 @@ def test_unreadable_file_is_an_error(tmp_path):
         load_logs(tmp_path)
 
 
-def count_slow_reads(monkeypatch):
-    calls = []
-    real = paperkit.jsonl._read_slow
+def lines_read_one_by_one(monkeypatch):
+    """The indices (among non-blank lines) of the lines read with json.loads, in order."""
+    read = []
+    real = paperkit.jsonl._by_line
 
-    def spy(*args):
-        calls.append(args)
-        return real(*args)
+    def spy(lines, span, skipped):
+        read.extend(span)
+        return real(lines, span, skipped)
 
-    monkeypatch.setattr(paperkit.jsonl, "_read_slow", spy)
-    return calls
+    monkeypatch.setattr(paperkit.jsonl, "_by_line", spy)
+    return read
+
+
+def every_line_one_by_one(monkeypatch):
+    """Make read_jsonl read every line with json.loads, the reference for the normal path."""
+    monkeypatch.setattr(paperkit.jsonl, "_RETRIES", -1)
 
 
 def big_worker_ai(rows):
@@ -441,15 +447,18 @@ def big_worker_ai(rows):
 
 
 def test_fast_and_slow_paths_give_equal_frames(tmp_path, monkeypatch):
-    slow = count_slow_reads(monkeypatch)
+    slow = lines_read_one_by_one(monkeypatch)
     lines = big_worker_ai(12_000)
     write(tmp_path / "good", "worker-ai.jsonl", *lines)
     write(tmp_path / "bad", "worker-ai.jsonl", *lines, '{"not json')
     good = load_logs(tmp_path / "good")
     assert slow == []
     bad = load_logs(tmp_path / "bad")
-    assert len(slow) == 1
+    assert slow == [12_000]  # only the bad line
+    every_line_one_by_one(monkeypatch)
+    rare = load_logs(tmp_path / "bad")
     pd.testing.assert_frame_equal(good.worker_ai, bad.worker_ai)
+    pd.testing.assert_frame_equal(good.worker_ai, rare.worker_ai)
     assert list(good.worker_ai.columns)[-3:] == ["context", "files", "late_field"]
     assert good.worker_ai["files"].iloc[0] == ["a.ts", "b.ts"]
     assert good.files["worker-ai.jsonl"].lines == 12_000
@@ -466,15 +475,20 @@ def test_fast_and_slow_paths_give_equal_frames(tmp_path, monkeypatch):
     ],
 )
 def test_read_jsonl_paths_agree(tmp_path, monkeypatch, extra):
-    slow = count_slow_reads(monkeypatch)
+    slow = lines_read_one_by_one(monkeypatch)
     text_columns = ["timestamp", "cost_estimate", "model"]
     path = tmp_path / "a.jsonl"
     path.write_text(f"{extra}\n{extra}\n")
     fast = read_jsonl(path, text_columns=text_columns)
     path.write_text(f"{extra}\n{extra}\n[]\n")
+    mixed = read_jsonl(path, text_columns=text_columns)
+    assert slow == [2]
+    every_line_one_by_one(monkeypatch)
     rare = read_jsonl(path, text_columns=text_columns)
-    assert len(slow) == 1
+    assert slow == [2, 0, 1, 2]
+    pd.testing.assert_frame_equal(fast.frame, mixed.frame)
     pd.testing.assert_frame_equal(fast.frame, rare.frame)
+    assert mixed.skipped == rare.skipped
     assert [str(w) for w in rare.skipped] == [f"{path}:3: not a JSON object (got list)"]
 
 
