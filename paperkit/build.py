@@ -127,6 +127,8 @@ def _write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename (never half a file)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain write would have.
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -171,6 +173,12 @@ def write_all(results: list[BuildResult], *, strict: bool = False) -> None:
         result.folder.mkdir(parents=True, exist_ok=True)
         _write_atomic(result.results_path, result.results)
         _write_atomic(result.paper_path, result.paper)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def build(spec_path: Path, names: list[str], *, strict: bool = False) -> list[BuildResult]:

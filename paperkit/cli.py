@@ -136,13 +136,11 @@ def validate(names: tuple[str, ...], spec_path: Path, strict: bool) -> None:
     NAMES limit the check to those experiments (default: all of them).
     """
     spec = load_spec(spec_path)
-    problems = 0
-    for name in names or experiment_names(spec):
-        # Everything a build does but the writing, so validate reports exactly what build would.
-        result = render_experiment(spec, name)
+    # Everything a build does but the writing, so validate reports exactly what build would.
+    results = [render_experiment(spec, name) for name in names or experiment_names(spec)]
+    for result in results:
         _warn(result.warnings, spec_path)
-        problems += len(result.warnings)
-        click.echo(f"{name}: {count(len(result.warnings), 'log problem')}", err=True)
-    if strict and problems:
-        raise PaperkitError(f"{count(problems, 'problem')} in the logs (--strict)", spec_path)
+        click.echo(f"{result.name}: {count(len(result.warnings), 'log problem')}", err=True)
+    if strict:
+        check_strict(results)
     click.echo(f"{spec_path}: ok", err=True)

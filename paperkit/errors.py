@@ -50,6 +50,6 @@ def _located(path: str | None, line: int | None, message: str) -> str:
 def shown(path: Path) -> str:
     """Return ``path`` as a message shows it: relative to the working directory when inside it."""
     try:
-        return path.relative_to(Path.cwd()).as_posix()
+        return path.absolute().relative_to(Path.cwd()).as_posix()
     except ValueError:
-        return path.as_posix()
+        return path.resolve().as_posix()

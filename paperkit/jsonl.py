@@ -65,7 +65,7 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
     numbers become ``float64``. The ``text_columns`` are always present, all ``None`` when no
     record has them. Skipped lines are reported as ``DataWarning(str(path), line, reason)``.
     """
-    data = path.read_bytes().removeprefix(_BOM)
+    data = _quote_numbers(path.read_bytes().removeprefix(_BOM), text_columns)
     numbered = [
         (number, line) for number, raw in enumerate(data.split(b"\n"), 1) if (line := raw.strip())
     ]
@@ -80,6 +80,24 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
     kept = [numbers[row] for piece in pieces for row in piece.rows]
     warnings = tuple(DataWarning(str(path), numbers[row], reason) for row, reason in skipped)
     return RawFile(_frame(columns, kept, text_columns), len(lines), warnings)
+
+
+def _quote_numbers(data: bytes, text_columns: Sequence[str]) -> bytes:
+    """Return ``data`` with the JSON numbers of ``text_columns`` written as strings, as written.
+
+    Logs mix ``"cost_estimate":"$0.01"`` and ``"cost_estimate":0.01``; pyarrow refuses a column
+    whose type changes, so without this every such line would cost a refused read. Matching
+    only a key right after ``{`` or ``,`` leaves text inside JSON strings alone (their quotes
+    are escaped). Both reading paths see the same bytes, so they agree.
+    """
+    if not text_columns:
+        return data
+    names = b"|".join(re.escape(name.encode()) for name in text_columns)
+    number = rb"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+    pattern = re.compile(
+        rb'([{,][ \t]*"(?:' + names + rb')"[ \t]*:[ \t]*)(' + number + rb")(?=[ \t]*[,}])"
+    )
+    return pattern.sub(rb'\1"\2"', data)
 
 
 def _read(
@@ -144,8 +162,9 @@ def _table(
     read_options = pj.ReadOptions(use_threads=False, block_size=block_size)
     as_text = list(dict.fromkeys(text_columns))
     order: list[str] = []
-    # A text column written as JSON numbers throughout is read again as numbers; one that
-    # mixes strings and numbers fails again at the first line that does not fit.
+    # _quote_numbers has already made text columns' numbers strings; a number it could not
+    # see (an unusual spelling) makes pyarrow read that column again with its inferred type,
+    # and a column that then still mixes strings and numbers fails at the first misfit.
     for _ in range(len(as_text) + 2):
         options = _options(as_text)
         try:

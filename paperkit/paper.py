@@ -15,7 +15,7 @@ from . import __version__
 from .catalogue import INTEGER_METRICS
 from .criteria import FAIL, INCONCLUSIVE, PASS, CriterionResult
 from .logs import Logs
-from .metrics import NOT_COSTED, Basis, Metrics, latency_seconds
+from .metrics import NOT_COSTED, Basis, Metrics, _labels, latency_seconds
 from .pricing import ModelPriceInfo, genai_prices_version
 from .rates import Rates
 from .render import MISSING, num, pct, usd
@@ -267,7 +267,7 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
             }
         )
     if f["cloudflare.jsonl"].present:
-        counts = logs.cloudflare["resource"].value_counts()
+        counts = _labels(logs.cloudflare["resource"], "unspecified resource").value_counts()
         listed = ", ".join(f"{r.upper()} {int(counts[r])}" for r in sorted(counts.index))
         items.append(
             {

@@ -1,6 +1,6 @@
 """What each logged call and usage record cost, and where that figure comes from.
 
-Workers AI calls are priced token by token at the model's price on the call's date, from
+Workers AI calls are priced token by token at the model's price at the time of the call, from
 genai-prices (provider ``cloudflare``) unless the spec overrides the model. A call that cannot be
 priced falls back to its logged ``cost_estimate``; with neither it is *unpriced* and its cost is
 missing (NaN), never $0. Workflows, D1, KV and R2 records are priced at the list prices of
@@ -111,7 +111,7 @@ def price_inferences(
     """Return ``worker_ai`` with ``cost_usd`` and ``cost_source`` columns, and the prices used.
 
     Prices are looked up once per (model, UTC hour), so a price change in genai-prices' history
-    applies from the hour it takes effect, without a per-call lookup.
+    applies from the first whole hour after it, without a per-call lookup.
     """
     frame = worker_ai.copy()
     keys = pd.DataFrame(
@@ -169,7 +169,8 @@ def price_services(cloudflare: pd.DataFrame, rates: Rates) -> pd.DataFrame:
     """Return D1/KV/R2 records with ``cost_usd``/``cost_source``; list price where usage is logged.
 
     A record is priced when at least one of its service's usage fields is present; the fields
-    it lacks count as zero (a read logs no rows written). Other resources are left unpriced.
+    it lacks count as zero (a read logs no rows written). Other resources have no list price
+    here and fall back to their logged estimate.
     """
     frame = cloudflare.copy()
     n = len(frame)

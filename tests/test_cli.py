@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -141,6 +142,15 @@ def test_declared_experiment_without_a_folder_builds_a_paper_saying_so(tmp_path:
     assert "No data: worker-ai.jsonl is missing." in paper
 
 
+def test_written_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    spec = make_project(tmp_path)
+    assert run("build", "demo", "--spec", str(spec)).exit_code == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    paper = tmp_path / ".claude/experiments/demo/PAPER.md"
+    assert paper.stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's private 0600
+
+
 def test_failed_build_leaves_the_previous_paper_untouched(tmp_path: Path) -> None:
     spec = make_project(tmp_path)
     assert run("build", "demo", "--spec", str(spec)).exit_code == 0
@@ -201,7 +211,9 @@ def test_validate_reports_problems_and_strict_fails(
     )
     strict = run("validate", "--spec", str(spec), "--strict")
     assert strict.exit_code == 1
-    assert strict.stderr.endswith(f"{spec}: 1 problem in the logs (--strict)\n")
+    assert strict.stderr.endswith(
+        "1 problem in the logs; --strict accepts none (see the warnings above)\n"
+    )
     assert not (tmp_path / ".claude/experiments/demo/PAPER.md").exists()
 
 
