@@ -14,7 +14,7 @@ from typing import Any
 from . import __version__
 from .catalogue import INTEGER_METRICS
 from .criteria import FAIL, INCONCLUSIVE, PASS, CriterionResult
-from .logs import Logs
+from .logs import FILE_NAMES, Logs
 from .metrics import NOT_COSTED, Basis, Metrics, _labels, latency_seconds
 from .pricing import ModelPriceInfo, genai_prices_version
 from .rates import Rates
@@ -22,17 +22,6 @@ from .render import MISSING, num, pct, usd
 from .spec_types import Experiment
 
 WARNING_LIMIT = 50
-FILE_ORDER = (
-    "worker-ai.jsonl",
-    "workflows.jsonl",
-    "cloudflare.jsonl",
-    "cost-breakdown.jsonl",
-    "prompts.jsonl",
-    "errors.log",
-    "interventions.log",
-    "metrics.jsonl",
-    "log.md",
-)
 _FIELD_WORDS = {
     "invocation": "invocations",
     "cpu_ms": "CPU-ms",
@@ -298,7 +287,7 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
     if dev:
         text = ", ".join(f"{f[n].records} {name}" for n, name in dev)
         items.append({"label": "Development", "text": f"{text} ({', '.join(n for n, _ in dev)})"})
-    missing = [n for n in FILE_ORDER if not f[n].present]
+    missing = [n for n in FILE_NAMES if not f[n].present]
     if missing:
         items.append({"label": "Not tracked", "text": ", ".join(missing) + " (no file)"})
     return items
@@ -518,7 +507,7 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "dev_items": _dev_items(values),
         "interventions": _interventions(p.logs),
         "files": p.logs.files,
-        "file_rows": [_file_row(p.logs, n) for n in FILE_ORDER],
+        "file_rows": [_file_row(p.logs, n) for n in FILE_NAMES],
         "warnings": [str(w) for w in p.logs.warnings],
         "warning_limit": WARNING_LIMIT,
         "data_notes": data_notes,
@@ -583,7 +572,7 @@ def results_json(p: PaperInputs) -> str:
     ]
     files = {
         name: {"lines": s.lines, "records": s.records, "skipped": s.skipped}
-        for name in FILE_ORDER
+        for name in FILE_NAMES
         if (s := p.logs.files[name]).present
     }
     doc = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import paperkit.jsonl
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
@@ -17,3 +19,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The indices (among non-blank lines) of the JSONL lines read with json.loads, in order."""
+    read: list[int] = []
+    real = paperkit.jsonl._by_line
+
+    def spy(lines, span, skipped):  # type: ignore[no-untyped-def]
+        read.extend(span)
+        return real(lines, span, skipped)
+
+    monkeypatch.setattr(paperkit.jsonl, "_by_line", spy)
+    return read

@@ -46,20 +46,6 @@ def write(tmp_path, lines):
     return path
 
 
-@pytest.fixture
-def one_by_one(monkeypatch):
-    """The indices (among non-blank lines) of the lines read with json.loads, in order."""
-    read = []
-    real = paperkit.jsonl._by_line
-
-    def spy(lines, span, skipped):
-        read.extend(span)
-        return real(lines, span, skipped)
-
-    monkeypatch.setattr(paperkit.jsonl, "_by_line", spy)
-    return read
-
-
 def assert_same_as_line_by_line(raw, path, text_columns=TEXT):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(paperkit.jsonl, "_RETRIES", -1)

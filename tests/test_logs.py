@@ -407,19 +407,6 @@ def test_unreadable_file_is_an_error(tmp_path):
         load_logs(tmp_path)
 
 
-def lines_read_one_by_one(monkeypatch):
-    """The indices (among non-blank lines) of the lines read with json.loads, in order."""
-    read = []
-    real = paperkit.jsonl._by_line
-
-    def spy(lines, span, skipped):
-        read.extend(span)
-        return real(lines, span, skipped)
-
-    monkeypatch.setattr(paperkit.jsonl, "_by_line", spy)
-    return read
-
-
 def every_line_one_by_one(monkeypatch):
     """Make read_jsonl read every line with json.loads, the reference for the normal path."""
     monkeypatch.setattr(paperkit.jsonl, "_RETRIES", -1)
@@ -446,8 +433,8 @@ def big_worker_ai(rows):
     return lines
 
 
-def test_fast_and_slow_paths_give_equal_frames(tmp_path, monkeypatch):
-    slow = lines_read_one_by_one(monkeypatch)
+def test_fast_and_slow_paths_give_equal_frames(tmp_path, monkeypatch, one_by_one):
+    slow = one_by_one
     lines = big_worker_ai(12_000)
     write(tmp_path / "good", "worker-ai.jsonl", *lines)
     write(tmp_path / "bad", "worker-ai.jsonl", *lines, '{"not json')
@@ -474,8 +461,8 @@ def test_fast_and_slow_paths_give_equal_frames(tmp_path, monkeypatch):
         "{}",
     ],
 )
-def test_read_jsonl_paths_agree(tmp_path, monkeypatch, extra):
-    slow = lines_read_one_by_one(monkeypatch)
+def test_read_jsonl_paths_agree(tmp_path, monkeypatch, extra, one_by_one):
+    slow = one_by_one
     text_columns = ["timestamp", "cost_estimate", "model"]
     path = tmp_path / "a.jsonl"
     path.write_text(f"{extra}\n{extra}\n")
