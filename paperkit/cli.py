@@ -114,7 +114,10 @@ def build(
 @SPEC_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as a JSON object.")
 def metrics(name: str, spec_path: Path, as_json: bool) -> None:
-    """Print every catalogue metric of one experiment (docs/metrics.md)."""
+    """Print every metric of one experiment.
+
+    The names and their meanings are in docs/metrics.md.
+    """
     result = render_experiment(load_spec(spec_path), name)
     _warn(result.warnings, spec_path)
     values = json.loads(result.results)["metrics"]
