@@ -17,6 +17,7 @@ from .errors import DataWarning, PaperkitError, shown
 from .logs import Logs, load_logs
 from .rates import load_rates
 from .render import render
+from .results import results_json
 from .spec import load_spec, placeholder_experiment
 from .spec_types import Experiment, Spec
 
@@ -116,7 +117,7 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         name=name,
         folder=spec.root / name,
         paper=render("paper.md.j2", paper.context(inputs)),
-        results=paper.results_json(inputs),
+        results=results_json(inputs),
         outcome=outcome,
         warnings=logs.warnings,
         metrics=computed,

@@ -14,8 +14,8 @@ import click
 from . import __version__
 from .build import check_strict, experiment_names, render_all, render_experiment, write_all
 from .errors import DataWarning, PaperkitError, shown
-from .paper import count
 from .spec import load_spec
+from .wording import count
 
 SPEC_OPTION = click.option(
     "--spec",

@@ -11,38 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from .catalogue import METRIC_NAMES
+from .costs import Basis, CostLine, basis_of, cost_lines, resource_cost, source_label
 from .logs import Logs
-from .pricing import LIST_PRICE, LOGGED, PRICE_DATA, SPEC, UNPRICED
+from .pricing import LOGGED, UNPRICED
 from .spec_types import Experiment
+from .stats import count_total, mean, outcomes, quantile, sum_known
 
 Number = float | int | None
-
-# cloudflare.jsonl resources that have their own log file, and so are not costed from it.
-NOT_COSTED = ("worker_ai", "workers_ai", "workflows")
-_RESOURCE_LABELS = {"d1": "D1", "kv": "KV", "r2": "R2"}
-
-
-@dataclass(frozen=True)
-class Basis:
-    """How a cost was obtained: counts of records priced, taken from logs, or left unpriced."""
-
-    priced: int = 0
-    logged: int = 0
-    unpriced: int = 0
-
-    @property
-    def lower_bound(self) -> bool:
-        """True when some records have no cost at all, so the sum leaves them out."""
-        return self.unpriced > 0
-
-    def __add__(self, other: Basis) -> Basis:
-        return Basis(
-            self.priced + other.priced, self.logged + other.logged, self.unpriced + other.unpriced
-        )
 
 
 @dataclass(frozen=True)
@@ -63,21 +41,6 @@ class ModelRow:
 
 
 @dataclass(frozen=True)
-class CostLine:
-    """One resource's cost over the whole period, e.g. ("Worker AI (summarization)", 1.23).
-
-    ``priced_by`` names how its priced records were priced ("token prices", "list price");
-    ``development`` marks the Claude Code line, which is not a running cost.
-    """
-
-    label: str
-    usd: float | None
-    basis: Basis
-    priced_by: str
-    development: bool = False
-
-
-@dataclass(frozen=True)
 class Metrics:
     """Every catalogue value, plus the per-model, per-failure and per-resource breakdowns."""
 
@@ -94,99 +57,41 @@ class Metrics:
         return self.values[name]
 
 
-def _num(value: object) -> float | None:
-    """Return a plain float, or None for NaN/NA/None (missing stays missing)."""
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
-        return None
-    return float(value)  # type: ignore[arg-type]
-
-
-def _mean(series: pd.Series) -> float | None:
-    return _num(series.mean()) if series.notna().any() else None
-
-
-def _quantile(series: pd.Series, q: float) -> float | None:
-    values = series.dropna()
-    return _num(values.quantile(q)) if len(values) else None
-
-
-def _labels(series: pd.Series, missing: str) -> pd.Series:
-    """Return text labels with missing and blank values replaced by ``missing``."""
-    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
-    return text.where(text != "", missing)
-
-
-def _total(series: pd.Series) -> float | None:
-    """Return the sum of a count column: 0 with no records, None when no record logs it."""
-    if not len(series):
-        return 0
-    return _sum_known(series)
-
-
-def _rate(success: pd.Series) -> tuple[int, int, float | None]:
-    """Return (succeeded, failed, success rate over records whose outcome is known)."""
-    ok = int((success == True).sum())  # noqa: E712 - nullable boolean, NA counts as neither
-    bad = int((success == False).sum())  # noqa: E712
-    return ok, bad, (ok / (ok + bad) if ok + bad else None)
-
-
-def _basis(sources: pd.Series) -> Basis:
-    counts = sources.value_counts()
-    priced = sum(int(counts.get(s, 0)) for s in (PRICE_DATA, SPEC, LIST_PRICE))
-    return Basis(priced, int(counts.get(LOGGED, 0)), int(counts.get(UNPRICED, 0)))
-
-
-def _sum_known(costs: pd.Series) -> float | None:
-    return _num(costs.sum()) if costs.notna().any() else None
-
-
-def _source_label(basis: Basis, priced_word: str) -> str:
-    parts = [
-        (basis.priced, priced_word),
-        (basis.logged, "logged"),
-        (basis.unpriced, "unpriced"),
-    ]
-    present = [(n, word) for n, word in parts if n]
-    if len(present) == 1:
-        return present[0][1]
-    return "mixed" if present else "no data"
-
-
 def _model_row(name: str, calls: pd.DataFrame) -> ModelRow:
-    basis = _basis(calls["cost_source"])
+    basis = basis_of(calls["cost_source"])
     return ModelRow(
         model=name,
         calls=len(calls),
-        input_tokens_mean=_mean(calls["input_tokens"]),
-        output_tokens_mean=_mean(calls["output_tokens"]),
-        latency_ms_mean=_mean(calls["latency_ms"]),
-        latency_ms_p50=_quantile(calls["latency_ms"], 0.5),
-        latency_ms_p95=_quantile(calls["latency_ms"], 0.95),
-        success_rate=_rate(calls["success"])[2],
-        cost_usd=_sum_known(calls["cost_usd"]),
+        input_tokens_mean=mean(calls["input_tokens"]),
+        output_tokens_mean=mean(calls["output_tokens"]),
+        latency_ms_mean=mean(calls["latency_ms"]),
+        latency_ms_p50=quantile(calls["latency_ms"], 0.5),
+        latency_ms_p95=quantile(calls["latency_ms"], 0.95),
+        success_rate=outcomes(calls["success"])[2],
+        cost_usd=sum_known(calls["cost_usd"]),
         basis=basis,
-        cost_source=_source_label(basis, "priced"),
+        cost_source=source_label(basis, "priced"),
     )
 
 
 def _ai_values(ai: pd.DataFrame, present: bool) -> dict[str, Number]:
     if not present:
         return {}
-    ok, bad, rate = _rate(ai["success"])
+    ok, bad, rate = outcomes(ai["success"])
     latency = ai["latency_ms"]
     return {
         "ai.calls": len(ai),
         "ai.succeeded": ok,
         "ai.failed": bad,
         "ai.success_rate": rate,
-        "ai.input_tokens": _total(ai["input_tokens"]),
-        "ai.output_tokens": _total(ai["output_tokens"]),
-        "ai.latency_ms.mean": _mean(latency),
-        "ai.latency_ms.p50": _quantile(latency, 0.5),
-        "ai.latency_ms.p95": _quantile(latency, 0.95),
-        "ai.latency_ms.p99": _quantile(latency, 0.99),
-        "ai.cost_usd": _sum_known(ai["cost_usd"]),
-        "ai.cost_logged_usd": _sum_known(ai["cost_logged"]),
+        "ai.input_tokens": count_total(ai["input_tokens"]),
+        "ai.output_tokens": count_total(ai["output_tokens"]),
+        "ai.latency_ms.mean": mean(latency),
+        "ai.latency_ms.p50": quantile(latency, 0.5),
+        "ai.latency_ms.p95": quantile(latency, 0.95),
+        "ai.latency_ms.p99": quantile(latency, 0.99),
+        "ai.cost_usd": sum_known(ai["cost_usd"]),
+        "ai.cost_logged_usd": sum_known(ai["cost_logged"]),
         "ai.logged_cost_calls": int((ai["cost_source"] == LOGGED).sum()),
         "ai.unpriced_calls": int((ai["cost_source"] == UNPRICED).sum()),
     }
@@ -195,19 +100,19 @@ def _ai_values(ai: pd.DataFrame, present: bool) -> dict[str, Number]:
 def _workflow_values(wf: pd.DataFrame, present: bool) -> dict[str, Number]:
     if not present:
         return {}
-    ok, bad, rate = _rate(wf["success"])
+    ok, bad, rate = outcomes(wf["success"])
     seconds = wf["duration_ms"] / 1000.0
     return {
         "workflows.executions": len(wf),
         "workflows.succeeded": ok,
         "workflows.failed": bad,
         "workflows.success_rate": rate,
-        "workflows.duration_s.mean": _mean(seconds),
-        "workflows.duration_s.p50": _quantile(seconds, 0.5),
-        "workflows.duration_s.p95": _quantile(seconds, 0.95),
-        "workflows.steps.mean": _mean(wf["steps"]),
-        "workflows.steps_failed": _total(wf["steps_failed"]),
-        "workflows.cost_usd": _sum_known(wf["cost_usd"]),
+        "workflows.duration_s.mean": mean(seconds),
+        "workflows.duration_s.p50": quantile(seconds, 0.5),
+        "workflows.duration_s.p95": quantile(seconds, 0.95),
+        "workflows.steps.mean": mean(wf["steps"]),
+        "workflows.steps_failed": count_total(wf["steps_failed"]),
+        "workflows.cost_usd": sum_known(wf["cost_usd"]),
     }
 
 
@@ -251,49 +156,6 @@ def _unit_values(
     return values, first, last, tuple((d, int(n)) for d, n in per_day.items())
 
 
-def _cost_lines(
-    ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, cb: pd.DataFrame, present: dict[str, bool]
-) -> tuple[CostLine, ...]:
-    lines: list[CostLine] = []
-    if present["worker-ai.jsonl"]:
-        operations = _labels(ai["operation"], "unspecified operation")
-        for op in sorted(operations.unique()):
-            calls = ai[operations == op]
-            basis = _basis(calls["cost_source"])
-            lines.append(
-                CostLine(f"Worker AI ({op})", _sum_known(calls["cost_usd"]), basis, "token prices")
-            )
-    if present["workflows.jsonl"]:
-        basis = _basis(wf["cost_source"])
-        lines.append(CostLine("Workflows", _sum_known(wf["cost_usd"]), basis, "list price"))
-    if present["cloudflare.jsonl"]:
-        # worker_ai/workflows records here would double-count their own files: not costed.
-        resources = _labels(cf["resource"], "unspecified resource")
-        others = sorted(set(resources) - {"d1", "kv", "r2", *NOT_COSTED})
-        for resource in ["d1", "kv", "r2", *others]:
-            records = cf[resources == resource]
-            if len(records):
-                basis = _basis(records["cost_source"])
-                label = _RESOURCE_LABELS.get(resource, resource)
-                lines.append(CostLine(label, _sum_known(records["cost_usd"]), basis, "list price"))
-    claude = cb["claude_code_cost"] if present["cost-breakdown.jsonl"] else pd.Series(dtype=float)
-    if claude.notna().any():
-        basis = Basis(logged=int(claude.notna().sum()))
-        lines.append(
-            CostLine("Claude Code (development)", _sum_known(claude), basis, "", development=True)
-        )
-    return tuple(lines)
-
-
-def _resource_cost(lines: tuple[CostLine, ...], prefix: str) -> float | None:
-    picked = [
-        line.usd
-        for line in lines
-        if (line.label == prefix or line.label.startswith(f"{prefix} (")) and line.usd is not None
-    ]
-    return float(sum(picked)) if picked else None
-
-
 def _dev_values(logs: Logs) -> dict[str, Number]:
     files = logs.files
     values: dict[str, Number] = {}
@@ -301,10 +163,10 @@ def _dev_values(logs: Logs) -> dict[str, Number]:
         values["dev.iterations"] = len(logs.prompts)
     if files["errors.log"].present:
         values["dev.errors"] = len(logs.errors)
-        values["dev.error_fix_minutes"] = _sum_known(logs.errors["fix_time_min"])
+        values["dev.error_fix_minutes"] = sum_known(logs.errors["fix_time_min"])
     if files["interventions.log"].present:
         values["dev.interventions"] = len(logs.interventions)
-        values["dev.intervention_minutes"] = _sum_known(logs.interventions["time_spent_min"])
+        values["dev.intervention_minutes"] = sum_known(logs.interventions["time_spent_min"])
     if files["log.md"].present:
         values["dev.sessions"] = len(logs.sessions)
         minutes = [s.duration_min for s in logs.sessions if s.duration_min is not None]
@@ -343,13 +205,13 @@ def compute(
     unit_values, first, last, per_day = _unit_values(ai, wf, cf, exp, timezone, count_value)
     values.update(unit_values)
 
-    lines = _cost_lines(ai, wf, cf, logs.cost_breakdown, present)
-    values["cost.worker_ai_usd"] = _resource_cost(lines, "Worker AI")
-    values["cost.workflows_usd"] = _resource_cost(lines, "Workflows")
-    values["cost.d1_usd"] = _resource_cost(lines, "D1")
-    values["cost.kv_usd"] = _resource_cost(lines, "KV")
-    values["cost.r2_usd"] = _resource_cost(lines, "R2")
-    values["cost.claude_code_usd"] = _resource_cost(lines, "Claude Code")
+    lines = cost_lines(ai, wf, cf, logs.cost_breakdown, present)
+    values["cost.worker_ai_usd"] = resource_cost(lines, "Worker AI")
+    values["cost.workflows_usd"] = resource_cost(lines, "Workflows")
+    values["cost.d1_usd"] = resource_cost(lines, "D1")
+    values["cost.kv_usd"] = resource_cost(lines, "KV")
+    values["cost.r2_usd"] = resource_cost(lines, "R2")
+    values["cost.claude_code_usd"] = resource_cost(lines, "Claude Code")
     known = [line.usd for line in lines if line.usd is not None]
     total = float(sum(known)) if known else None
     values["cost.total_usd"] = total
@@ -376,8 +238,3 @@ def compute(
         sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
     )
     return Metrics(values, models, ai_total, workflow_failures, lines, first, last, per_day)
-
-
-def lower_bound(metrics: Metrics) -> int:
-    """Return how many records are left out of the total cost because nothing priced them."""
-    return int(np.sum([line.basis.unpriced for line in metrics.cost_lines]))

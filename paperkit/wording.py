@@ -1,0 +1,64 @@
+"""How the paper words a number: a metric's value, its sample size, a count, a duration.
+
+:mod:`paperkit.render` decides how a plain number looks (the filters); this module decides
+which of those looks a metric gets (a rate as %, a cost in USD, a latency in ms).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .render import MISSING, num, pct, usd
+
+
+def format_metric(metric: str, value: float | int | None) -> str:
+    """Return ``value`` formatted the way the paper shows ``metric`` (rates as %, USD, ms, s)."""
+    if value is None:
+        return "no data"
+    if metric.endswith(("success_rate", "cost_reduction")):
+        return pct(value)
+    if metric.endswith("_usd"):
+        return usd(value)
+    if "latency_ms" in metric:
+        return f"{num(value)} ms"
+    if "duration_s" in metric:
+        return f"{num(value, 2)} s"
+    if metric.endswith("latency_ratio"):
+        return f"{num(value, 2)}×"
+    if metric.endswith("_minutes"):
+        return duration(value)
+    return num(value, 0 if float(value).is_integer() else 1)
+
+
+def sample_size(metric: str, values: dict[str, Any]) -> str:
+    """Return how many records a metric is computed from, as shown in the n column."""
+    if metric.startswith("ai."):
+        basis = values.get("ai.calls")
+    elif metric.startswith("workflows."):
+        basis = values.get("workflows.executions")
+    elif metric.startswith("units.per_day") or metric == "days":
+        basis = values.get("days")
+    elif (
+        metric.startswith("cost.per_")
+        or metric.startswith("comparison.")
+        or metric == "units.count"
+    ):
+        basis = values.get("units.count")
+    elif metric.startswith("dev."):
+        basis = values.get(metric.rsplit("_", 1)[0] if metric.endswith("_minutes") else metric)
+    else:
+        basis = None
+    return num(basis) if basis is not None else MISSING
+
+
+def count(n: int, noun: str) -> str:
+    """Return "1 call" / "2,000 calls": a count with its noun in the right number."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def duration(value: float | int | None) -> str:
+    """Return a number of minutes as "2 h 5 min" or "45 min" (n/a when missing)."""
+    if value is None:
+        return MISSING
+    hours, minutes = divmod(round(float(value)), 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
