@@ -18,6 +18,7 @@ from .metrics import Metrics
 from .paper_costs import (
     comparison_result,
     comparison_source,
+    cost_change,
     cost_notes,
     cost_rows,
     model_notes,
@@ -278,6 +279,7 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "total_basis": total_basis(running),
         "running_per_1k": running.per_1k,
         "running_reduction": running_reduction(running, comparison),
+        "cost_change": cost_change,
         "cost_notes": cost_notes(running),
         "cost_missing_reason": (
             f"no {plural} were counted ({p.exp.unit.count} has no data)"

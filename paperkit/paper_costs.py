@@ -173,17 +173,22 @@ def cost_notes(running: RunningCost) -> list[str]:
     ]
 
 
+def cost_change(reduction: float) -> str:
+    """Word a cost reduction (a fraction; negative means dearer): "93.8% cost reduction"."""
+    if reduction >= 0:
+        return f"{pct(reduction)} cost reduction"
+    return f"{pct(-reduction)} cost increase"
+
+
 def comparison_result(values: dict[str, Any]) -> str:
     """Return the comparison's result: "1208.7% cost increase, 363% higher latency"."""
     reduction = values["comparison.cost_reduction"]
     ratio = values["comparison.latency_ratio"]
-    parts = []
-    if reduction is None:
-        parts.append("cost difference unknown (no cost per 1K units on one side)")
-    elif reduction >= 0:
-        parts.append(f"{pct(reduction)} cost reduction")
-    else:
-        parts.append(f"{pct(-reduction)} cost increase")
+    parts = [
+        "cost difference unknown (no cost per 1K units on one side)"
+        if reduction is None
+        else cost_change(reduction)
+    ]
     if ratio is None:
         parts.append("latency difference unknown")
     elif ratio >= 1:
