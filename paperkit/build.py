@@ -12,14 +12,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import criteria, metrics, paper, pricing
+import pandas as pd
+
+from . import criteria, metrics, paper, pricing, window
+from .evidence import check_scope, measure
 from .errors import DataWarning, PaperkitError, shown
 from .logs import Logs, load_logs
 from .rates import load_rates
 from .render import render
 from .results import results_json
 from .spec import load_spec, placeholder_experiment
-from .spec_types import Experiment, Spec
+from .spec_types import Criterion, Experiment, Spec
 
 PAPER_NAME = "PAPER.md"
 RESULTS_NAME = "results.json"
@@ -92,13 +95,14 @@ def load_experiment_logs(spec: Spec, name: str) -> Logs:
 def render_experiment(spec: Spec, name: str) -> BuildResult:
     """Return the paper and results.json of one experiment without writing anything."""
     exp = find_experiment(spec, name)
-    logs = load_experiment_logs(spec, name)
+    span = window.window_of(exp, spec.timezone)
+    logs, left_out = window.apply(load_experiment_logs(spec, name), span)
     ai, prices = pricing.price_inferences(logs.worker_ai, spec)
     rates = load_rates()
     wf = pricing.price_workflows(logs.workflows, rates)
     cf = pricing.price_services(logs.cloudflare, rates)
     computed = metrics.compute(logs, ai, wf, cf, exp, spec.timezone)
-    results = tuple(criteria.judge(c, computed.values) for c in exp.criteria)
+    results = tuple(_judge(criterion, ai, wf, computed, spec) for criterion in exp.criteria)
     outcome = criteria.outcome(results)
     inputs = paper.PaperInputs(
         name=name,
@@ -122,6 +126,20 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         warnings=logs.warnings,
         metrics=computed,
     )
+
+
+def _judge(
+    criterion: Criterion, ai: pd.DataFrame, wf: pd.DataFrame, computed: metrics.Metrics, spec: Spec
+) -> criteria.CriterionResult:
+    """Return the verdict on one criterion, measured over its scope at its confidence."""
+    confidence = criterion.confidence or spec.confidence
+    if criterion.manual:
+        return criteria.judge(criterion, None, confidence)
+    assert criterion.metric is not None
+    if criterion.where is not None:
+        check_scope(criterion.where, ai, wf, shown(spec.path))
+    measured = measure(criterion.metric, ai, wf, computed, confidence, criterion.where)
+    return criteria.judge(criterion, measured, confidence)
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -6,6 +6,8 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from .evidence import EXACT, Measurement
+from .intervals import Interval, side
 from .spec_types import Criterion
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -27,35 +29,87 @@ OUTCOME_INCONCLUSIVE = "Inconclusive"
 
 @dataclass(frozen=True)
 class CriterionResult:
-    """A criterion with its measured value (None for manual or no data), verdict and why."""
+    """A criterion's verdict and why, with the measurement it rests on (None when manual).
+
+    ``why`` is the short reason the assessment gives for a verdict that is not a pass: "no
+    data", "n too small", "interval straddles the target", "no interval", "not judged" or
+    "failed"; None for a pass.
+    """
 
     criterion: Criterion
     value: float | None
     verdict: str
     reason: str
+    measurement: Measurement | None = None
+    why: str | None = None
+
+    @property
+    def interval(self) -> Interval | None:
+        return self.measurement.interval if self.measurement else None
+
+    @property
+    def n(self) -> int | None:
+        return self.measurement.n if self.measurement else None
 
 
-def judge(criterion: Criterion, values: Mapping[str, float | int | None]) -> CriterionResult:
-    """Return the verdict on one criterion.
+def judge(criterion: Criterion, measured: Measurement | None, confidence: float) -> CriterionResult:
+    """Return the verdict on one criterion (the rules are in docs/criteria.md).
 
-    A measured criterion passes when ``value op target`` holds and fails when it does not; with
-    no data it is inconclusive. A manual criterion takes the verdict written in the spec, and is
-    inconclusive when none is written.
+    A manual criterion takes the verdict written in the spec. A measured one with no data is
+    inconclusive. An exact metric (a count, total or cost) is judged on its value. A sampled
+    one (rate, mean, percentile) is inconclusive below ``min_n`` records; otherwise it passes
+    when its whole interval at ``confidence`` is on the passing side of the target, fails when
+    the whole interval is on the failing side, and is inconclusive when the interval straddles
+    the target. With ``interval: false`` the point value is judged instead.
     """
-    if criterion.manual:
-        if criterion.verdict is None:
-            return CriterionResult(criterion, None, INCONCLUSIVE, "not judged yet")
-        reason = criterion.evidence or "judged by hand, no evidence given"
-        return CriterionResult(criterion, None, criterion.verdict, reason)
-    assert criterion.metric is not None and criterion.op is not None
-    assert criterion.target is not None
-    value = values.get(criterion.metric)
+    c = criterion
+    if c.manual:
+        if c.verdict is None:
+            return CriterionResult(c, None, INCONCLUSIVE, "not judged yet", why="not judged")
+        reason = c.evidence or "judged by hand, no evidence given"
+        why = None if c.verdict == PASS else ("failed" if c.verdict == FAIL else "not judged")
+        return CriterionResult(c, None, c.verdict, reason, why=why)
+    assert c.metric is not None and c.op is not None and c.target is not None
+    assert measured is not None
+    value = measured.value
+    rule = f"{c.metric} {c.op} {c.target:g}"
     if value is None:
-        return CriterionResult(criterion, None, INCONCLUSIVE, f"no data for {criterion.metric}")
-    holds = _OPS[criterion.op](float(value), criterion.target)
-    verdict = PASS if holds else FAIL
+        scope = f" where {c.where.describe()}" if c.where else ""
+        reason = f"no data for {c.metric}{scope}"
+        return CriterionResult(c, None, INCONCLUSIVE, reason, measured, "no data")
+    point = PASS if _OPS[c.op](value, c.target) else FAIL
+    if measured.kind == EXACT:
+        return _result(c, value, point, f"{rule} (exact)", measured)
+    n = measured.n or 0
+    if n < c.min_n:
+        reason = f"n = {n:,} is below min_n {c.min_n:,}; too few to judge"
+        return CriterionResult(c, value, INCONCLUSIVE, reason, measured, "n too small")
+    if not c.interval:
+        return _result(c, value, point, f"{rule} (point value; interval: false)", measured)
+    interval = measured.interval
+    if interval is None:
+        reason = f"too few records for a {level(confidence)} interval on {c.metric}"
+        return CriterionResult(c, value, INCONCLUSIVE, reason, measured, "no interval")
+    verdict = side(c.op, c.target, interval)
+    if verdict == INCONCLUSIVE:
+        reason = f"the {level(confidence)} interval straddles the target {c.target:g}"
+        return CriterionResult(c, value, verdict, reason, measured, "interval straddles")
+    word = "passes" if verdict == PASS else "fails"
+    return _result(
+        c, value, verdict, f"{rule}: the whole {level(confidence)} interval {word}", measured
+    )
+
+
+def level(confidence: float) -> str:
+    """Return a confidence level as the paper writes it: 0.95 -> "95%", 0.975 -> "97.5%"."""
+    return f"{round(confidence * 100, 6):g}%"
+
+
+def _result(
+    c: Criterion, value: float, verdict: str, reason: str, measured: Measurement
+) -> CriterionResult:
     return CriterionResult(
-        criterion, float(value), verdict, f"{criterion.metric} {criterion.op} {criterion.target:g}"
+        c, value, verdict, reason, measured, None if verdict == PASS else "failed"
     )
 
 

@@ -74,9 +74,8 @@ def _model_row(name: str, calls: pd.DataFrame) -> ModelRow:
     )
 
 
-def _ai_values(ai: pd.DataFrame, present: bool) -> dict[str, Number]:
-    if not present:
-        return {}
+def ai_values(ai: pd.DataFrame) -> dict[str, Number]:
+    """Return the ``ai.*`` metrics of some worker-ai records (all of them, or a scope's)."""
     ok, bad, rate = outcomes(ai["success"])
     latency = ai["latency_ms"]
     return {
@@ -97,9 +96,8 @@ def _ai_values(ai: pd.DataFrame, present: bool) -> dict[str, Number]:
     }
 
 
-def _workflow_values(wf: pd.DataFrame, present: bool) -> dict[str, Number]:
-    if not present:
-        return {}
+def workflow_values(wf: pd.DataFrame) -> dict[str, Number]:
+    """Return the ``workflows.*`` metrics of some workflows records (all, or a scope's)."""
     ok, bad, rate = outcomes(wf["success"])
     seconds = wf["duration_ms"] / 1000.0
     return {
@@ -197,8 +195,10 @@ def compute(
     """
     present = {name: stats.present for name, stats in logs.files.items()}
     values: dict[str, Number] = dict.fromkeys(METRIC_NAMES)
-    values.update(_ai_values(ai, present["worker-ai.jsonl"]))
-    values.update(_workflow_values(wf, present["workflows.jsonl"]))
+    if present["worker-ai.jsonl"]:
+        values.update(ai_values(ai))
+    if present["workflows.jsonl"]:
+        values.update(workflow_values(wf))
     values.update(_dev_values(logs))
 
     count_value = values.get(exp.unit.count)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from datetime import date, datetime
 from pathlib import Path
 
 from yaml.nodes import Node
@@ -17,16 +18,24 @@ from yaml.nodes import Node
 from .catalogue import METRIC_NAMES
 from .errors import PaperkitError
 from .spec_types import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_RECONCILE_TOLERANCE,
     LATENCY_METRICS,
     OPS,
+    OUTCOMES,
+    SCOPES,
     UNIT_COUNTS,
     VERDICTS,
+    Billing,
     Comparison,
     ComparisonRow,
     Criterion,
+    DeclaredOutcome,
     Experiment,
     Highlight,
     ModelPrice,
+    Reprice,
+    Scope,
     Spec,
     Unit,
 )
@@ -115,6 +124,9 @@ def _spec(node: Node, path: Path) -> Spec:
         "version": _version,
         "root": text,
         "timezone": _timezone,
+        "confidence": _confidence,
+        "reconcile_tolerance": non_negative,
+        "billing": record(Billing, {"plan": choice(PLANS, "plan"), "apply_allowances": boolean}),
         "pricing": _pricing,
         "experiments": _experiments,
     }
@@ -127,7 +139,13 @@ def _spec(node: Node, path: Path) -> Spec:
         timezone=values.get("timezone", DEFAULT_TIMEZONE),
         pricing=values.get("pricing", ()),
         experiments=values.get("experiments", ()),
+        confidence=values.get("confidence", DEFAULT_CONFIDENCE),
+        reconcile_tolerance=values.get("reconcile_tolerance", DEFAULT_RECONCILE_TOLERANCE),
+        billing=values.get("billing", Billing()),
     )
+
+
+PLANS = ("free", "paid")
 
 
 # --- values with rules of their own ---------------------------------------------------------
@@ -157,6 +175,77 @@ def _timezone(node: Node, where: str) -> str:
 _metric = choice(METRIC_NAMES, "metric", "see docs/metrics.md for the names")
 
 
+def _confidence(node: Node, where: str) -> float:
+    """Returns a confidence level, a fraction strictly between 0 and 1 (0.95, not 95)."""
+    value = number(node, where)
+    if not 0 < value < 1:
+        message = f"must be a fraction between 0 and 1 such as 0.95, got {node.value}"
+        raise Invalid(where, message, line_of(node))
+    return value
+
+
+def _min_n(node: Node, where: str) -> int:
+    """Returns the smallest sample a criterion may be judged on: a whole number, 1 or more."""
+    value = whole(node, where)
+    if value < 1:
+        raise Invalid(where, f"must be 1 or more, got {value}", line_of(node))
+    return int(value)
+
+
+def _moment(node: Node, where: str) -> date | datetime:
+    """Returns a date (2025-01-14) or a date and time (2025-01-14T09:00, offset optional)."""
+    raw = node.value if isinstance(node.value, str) else None
+    if raw is not None:
+        try:
+            return date.fromisoformat(raw) if len(raw) == 10 else datetime.fromisoformat(raw)
+        except ValueError:
+            pass
+    message = (
+        f"expected a date such as 2025-01-14 or a time such as 2025-01-14T09:00:00Z, got {raw!r}"
+    )
+    raise Invalid(where, message, line_of(node))
+
+
+def _names(node: Node, where: str) -> tuple[str, ...]:
+    """Returns one name or a list of names as a tuple (``model: a`` or ``model: [a, b]``)."""
+    if isinstance(node.value, list):
+        names = list_of(text)(node, where)
+        if not names:
+            raise Invalid(where, "an empty list matches nothing; name at least one", line_of(node))
+        return names
+    return (text(node, where),)
+
+
+def _scope(node: Node, where: str) -> Scope:
+    """Returns a ``where:`` scope; its keys are checked against the metric by ``_criterion``."""
+    values, _ = fields(node, where, dict.fromkeys(SCOPES, _names))
+    if not values:
+        message = f"an empty where matches everything; name one of {', '.join(SCOPES)}"
+        raise Invalid(where, message, line_of(node))
+    return Scope(**values, line=line_of(node))
+
+
+def _reprice(node: Node, where: str) -> tuple[Reprice, ...]:
+    """Returns ``our model: provider:model`` pairs, priced with genai-prices at build time."""
+    pairs = []
+    for model, line, value in items(node, where):
+        here = dotted(where, model)
+        target = text(value, here)
+        provider, sep, name = target.partition(":")
+        if not sep or not provider or not name:
+            message = f"expected 'provider:model' such as 'openai:gpt-4o-mini', got '{target}'"
+            raise Invalid(here, message, line)
+        pairs.append(Reprice(model=model, provider=provider, target=name, line=line))
+    return tuple(pairs)
+
+
+def _outcome(node: Node, where: str) -> DeclaredOutcome:
+    """Returns the authors' declared outcome (one of the computed outcome names) and reason."""
+    parsers = {"verdict": choice(OUTCOMES, "outcome"), "reason": string}
+    values, _ = fields(node, where, parsers, required=("verdict",))
+    return DeclaredOutcome(**values, line=line_of(node))
+
+
 # --- the sections -------------------------------------------------------------------------
 
 
@@ -182,7 +271,8 @@ def _criterion(node: Node, where: str) -> Criterion:
     """Returns a measured (metric/op/target) or manual (verdict/evidence) criterion."""
     values, lines = fields(node, where, _CRITERION, required=("text",))
     manual = values.get("manual", False)
-    banned = ("metric", "op", "target") if manual else ("verdict", "evidence")
+    measured_only = ("metric", "op", "target", "where", "confidence", "min_n", "interval")
+    banned = measured_only if manual else ("verdict", "evidence")
     present = [key for key in banned if key in values]
     if present:
         key = min(present, key=lines.__getitem__)
@@ -194,6 +284,15 @@ def _criterion(node: Node, where: str) -> Criterion:
                 message = f"missing required key '{key}' (or write manual: true)"
                 raise Invalid(where, message, line_of(node))
         values.setdefault("op", ">=")
+        scope = values.get("where")
+        if scope is not None:
+            for key, _ in scope.items():
+                family = SCOPES[key]
+                if not values["metric"].startswith(family):
+                    message = (
+                        f"where.{key} applies to {family}* metrics only, not to {values['metric']}"
+                    )
+                    raise Invalid(dotted(where, "where"), message, lines["where"])
     return Criterion(**values, line=line_of(node))
 
 
@@ -205,6 +304,10 @@ _CRITERION: dict[str, Parser] = {
     "manual": boolean,
     "verdict": choice(VERDICTS, "verdict"),
     "evidence": string,
+    "where": _scope,
+    "confidence": _confidence,
+    "min_n": _min_n,
+    "interval": boolean,
 }
 
 _ROW_KEYS = ("label", "ours", "theirs")
@@ -214,8 +317,17 @@ _COMPARISON: dict[str, Parser] = {
     "cost_per_1k_units_usd": non_negative,
     "latency_s": non_negative,
     "latency_metric": choice(LATENCY_METRICS, "latency metric", "see docs/spec.md"),
+    "unit": text,
+    "reprice": _reprice,
     "rows": list_of(record(ComparisonRow, dict.fromkeys(_ROW_KEYS, string), required=_ROW_KEYS)),
 }
+
+
+def _comparison(node: Node, where: str) -> Comparison:
+    """Returns the comparison stack, with its line (the paper flags one without a source)."""
+    values, _ = fields(node, where, _COMPARISON, required=("name",))
+    return Comparison(**values, line=line_of(node))
+
 
 _EXPERIMENT: dict[str, Parser] = {
     "number": whole,
@@ -225,14 +337,24 @@ _EXPERIMENT: dict[str, Parser] = {
     "why_it_matters": string,
     "unit": record(Unit, {"name": text, "count": choice(UNIT_COUNTS, "unit count")}),
     "criteria": list_of(_criterion),
-    "comparison": record(Comparison, _COMPARISON, required=("name",)),
+    "comparison": _comparison,
     "did_well": list_of(record(Highlight, {"title": string, "text": string}, ("title", "text"))),
     "when_to_use": list_of(string),
     "when_not_to_use": list_of(string),
     "doesnt_prove": list_of(string),
     "key_learning": string,
     "next_experiment": string,
+    "start": _moment,
+    "end": _moment,
+    "outcome": _outcome,
 }
+
+
+def _order(moment: date | datetime) -> tuple[date, str]:
+    """Returns a key that orders dates and times roughly (exactly once the zone is applied)."""
+    if isinstance(moment, datetime):
+        return moment.date(), moment.time().isoformat()
+    return moment, ""
 
 
 def _experiments(node: Node, where: str) -> tuple[Experiment, ...]:
@@ -243,6 +365,9 @@ def _experiments(node: Node, where: str) -> tuple[Experiment, ...]:
             message = f"invalid experiment name '{name}'; use letters, digits, '-', '_' and '.'"
             raise Invalid(where, message, line)
         here = dotted(where, name)
-        values = {} if is_null(value) else fields(value, here, _EXPERIMENT)[0]
+        values, lines = ({}, {}) if is_null(value) else fields(value, here, _EXPERIMENT)
+        start, end = values.get("start"), values.get("end")
+        if start is not None and end is not None and _order(end) < _order(start):
+            raise Invalid(dotted(here, "end"), "is before start", lines["end"])
         experiments.append(Experiment(name=name, line=line, **values))
     return tuple(experiments)

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 OPS = (">=", ">", "<=", "<", "==")
 VERDICTS = ("pass", "fail", "inconclusive")
+OUTCOMES = (
+    "Validated",
+    "Validated with caveats",
+    "Partially validated",
+    "Refuted",
+    "Inconclusive",
+)
+DEFAULT_CONFIDENCE = 0.95
+DEFAULT_MIN_N = 30
+DEFAULT_RECONCILE_TOLERANCE = 0.05
+
+# What ``where:`` may restrict, and the metric family each key applies to.
+SCOPES = {"model": "ai.", "operation": "ai.", "workflow_name": "workflows."}
 
 # Metrics that can be counted per record, and so per day: the allowed values of unit.count.
 UNIT_COUNTS = ("workflows.executions", "workflows.succeeded", "ai.calls", "ai.succeeded")
@@ -43,8 +57,29 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """A ``where:`` restriction: each key lists the values a record must have (any of them)."""
+
+    model: tuple[str, ...] = ()
+    operation: tuple[str, ...] = ()
+    workflow_name: tuple[str, ...] = ()
+    line: int | None = None
+
+    def items(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Return the (column, allowed values) pairs that are set, in a fixed order."""
+        return [(key, getattr(self, key)) for key in SCOPES if getattr(self, key)]
+
+    def describe(self) -> str:
+        """Return the scope as the paper words it: "model = a, operation = b or c"."""
+        return ", ".join(f"{key} = {' or '.join(values)}" for key, values in self.items())
+
+
+@dataclass(frozen=True)
 class Criterion:
-    """One success criterion: measured (metric/op/target) or manual (verdict/evidence)."""
+    """One success criterion: measured (metric/op/target) or manual (verdict/evidence).
+
+    ``confidence`` None means the spec's; ``interval`` False judges the point value alone.
+    """
 
     text: str
     metric: str | None = None
@@ -53,6 +88,10 @@ class Criterion:
     manual: bool = False
     verdict: str | None = None
     evidence: str | None = None
+    where: Scope | None = None
+    confidence: float | None = None
+    min_n: int = DEFAULT_MIN_N
+    interval: bool = True
     line: int | None = None
 
 
@@ -72,7 +111,37 @@ class Comparison:
     cost_per_1k_units_usd: float | None = None
     latency_s: float | None = None
     latency_metric: str = "workflows.duration_s.mean"
+    unit: str | None = None
+    reprice: tuple[Reprice, ...] = ()
     rows: tuple[ComparisonRow, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Reprice:
+    """Price our own token counts of ``model`` at another stack's ``provider``:``target`` model."""
+
+    model: str
+    provider: str
+    target: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class DeclaredOutcome:
+    """The outcome the authors declare; shown only beside the computed one."""
+
+    verdict: str
+    reason: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Billing:
+    """How ``paperkit costs`` bills: list prices, or with the plan's free allowances taken off."""
+
+    plan: str = "paid"
+    apply_allowances: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +170,11 @@ class Experiment:
     doesnt_prove: tuple[str, ...] = ()
     key_learning: str | None = None
     next_experiment: str | None = None
+    # The window: a date (whole day, in the spec's time zone) or a date and time (naive ones
+    # are read in the spec's time zone); ``end`` is inclusive of a whole date.
+    start: date | datetime | None = None
+    end: date | datetime | None = None
+    outcome: DeclaredOutcome | None = None
     line: int | None = None
 
 
@@ -114,6 +188,9 @@ class Spec:
     timezone: str
     pricing: tuple[ModelPrice, ...]
     experiments: tuple[Experiment, ...]
+    confidence: float = DEFAULT_CONFIDENCE
+    reconcile_tolerance: float = DEFAULT_RECONCILE_TOLERANCE
+    billing: Billing = field(default_factory=Billing)
 
     def experiment(self, name: str) -> Experiment | None:
         """The declared experiment called ``name``, or None."""

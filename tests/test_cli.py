@@ -33,7 +33,7 @@ def make_project(tmp_path: Path, worker_ai: str = GOOD) -> Path:
               demo:
                 title: Demo
                 criteria:
-                  - {text: "calls succeed", metric: ai.success_rate, op: ">=", target: 0.5}
+                  - {text: "calls were made", metric: ai.calls, op: ">=", target: 1}
             """
         )
     )
@@ -88,12 +88,12 @@ def test_unknown_experiment_suggests_the_close_one(tmp_path: Path) -> None:
 
 def test_spec_error_is_one_line_with_file_and_line(tmp_path: Path) -> None:
     spec = make_project(tmp_path)
-    spec.write_text(spec.read_text().replace("ai.success_rate", "ai.sucess_rate"))
+    spec.write_text(spec.read_text().replace("ai.calls", "ai.cals"))
     result = run("build", "demo", "--spec", str(spec))
     assert result.exit_code == 1
     assert result.stderr == (
         f"{spec}:6: experiments.demo.criteria[0].metric: unknown metric "
-        "'ai.sucess_rate'; did you mean 'ai.success_rate'?\n"
+        "'ai.cals'; did you mean 'ai.calls'?\n"
     )
 
 

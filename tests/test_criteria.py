@@ -9,6 +9,8 @@ import pytest
 from helpers import build, jsonl
 
 from paperkit.criteria import judge, outcome
+from paperkit.evidence import EXACT, QUANTILE, RATE, Measurement
+from paperkit.intervals import wilson
 from paperkit.spec_types import Criterion
 
 
@@ -20,48 +22,104 @@ def manual(verdict: str | None) -> Criterion:
     return Criterion(text="judged by a person", manual=True, verdict=verdict)
 
 
+def exact(metric: str, value: float | None) -> Measurement:
+    """A measurement of an exact metric (no interval), as ``evidence.measure`` returns it."""
+    return Measurement(metric, value, EXACT, 10, None)
+
+
+def rate(successes: int, n: int) -> Measurement:
+    """A success-rate measurement with its Wilson interval at 95%."""
+    return Measurement("workflows.success_rate", successes / n, RATE, n, wilson(successes, n, 0.95))
+
+
 @pytest.mark.parametrize(
     ("op", "target", "verdict"),
     [
-        (">=", 0.99, "pass"),
-        (">=", 0.992, "pass"),  # equal to the target
-        (">=", 0.995, "fail"),
-        (">", 0.99, "pass"),
-        (">", 0.992, "fail"),  # equal is not greater
-        ("<=", 0.992, "pass"),
-        ("<=", 0.9, "fail"),
-        ("<", 1.0, "pass"),
-        ("<", 0.992, "fail"),
-        ("==", 0.992, "pass"),
-        ("==", 0.99, "fail"),
+        (">=", 4, "pass"),
+        (">=", 4.5, "pass"),  # equal to the target
+        (">=", 5, "fail"),
+        (">", 4, "pass"),
+        (">", 4.5, "fail"),  # equal is not greater
+        ("<=", 4.5, "pass"),
+        ("<=", 4, "fail"),
+        ("<", 5, "pass"),
+        ("<", 4.5, "fail"),
+        ("==", 4.5, "pass"),
+        ("==", 4, "fail"),
     ],
 )
-def test_measured_criterion_holds_or_not(op: str, target: float, verdict: str) -> None:
-    result = judge(
-        measured("workflows.success_rate", op, target), {"workflows.success_rate": 0.992}
-    )
+def test_exact_metric_is_judged_on_its_value(op: str, target: float, verdict: str) -> None:
+    result = judge(measured("units.per_day.min", op, target), exact("units.per_day.min", 4.5), 0.95)
     assert result.verdict == verdict
-    assert result.value == 0.992
+    assert result.value == 4.5
+    assert result.interval is None
 
 
 def test_measured_criterion_without_data_is_inconclusive() -> None:
-    result = judge(measured("workflows.success_rate", ">=", 0.99), {"workflows.success_rate": None})
-    assert result.verdict == "inconclusive"
+    result = judge(measured("units.per_day.min", ">=", 1), exact("units.per_day.min", None), 0.95)
+    assert (result.verdict, result.why) == ("inconclusive", "no data")
     assert result.value is None
 
 
 def test_zero_is_data_not_missing() -> None:
-    result = judge(measured("units.per_day.min", ">=", 1), {"units.per_day.min": 0})
+    result = judge(measured("units.per_day.min", ">=", 1), exact("units.per_day.min", 0), 0.95)
     assert result.verdict == "fail"
+
+
+def test_twenty_of_twenty_is_inconclusive_not_pass() -> None:
+    # 20/20 at 95%: Wilson low = n / (n + z^2) = 20 / (20 + 1.96^2) = 20 / 23.84 = 0.839, so the
+    # interval [0.839, 1] straddles 0.99; n = 20 is below the default min_n of 30 as well.
+    result = judge(measured("workflows.success_rate", ">=", 0.99), rate(20, 20), 0.95)
+    assert (result.verdict, result.why) == ("inconclusive", "n too small")
+    relaxed = Criterion(text="t", metric="workflows.success_rate", op=">=", target=0.99, min_n=10)
+    result = judge(relaxed, rate(20, 20), 0.95)
+    assert (result.verdict, result.why) == ("inconclusive", "interval straddles")
+    assert result.reason == "the 95% interval straddles the target 0.99"
+
+
+def test_interval_near_its_target() -> None:
+    # 95/100 at 95%: p = 0.95, z^2 = 3.8415; centre = (0.95 + 3.8415/200) / (1 + 3.8415/100)
+    # = 0.969207 / 1.038415 = 0.933352; half = 1.96 / 1.038415 * sqrt(0.0475/100 + 3.8415/40000)
+    # = 1.887500 * sqrt(0.000475 + 0.0000960) = 1.887500 * 0.023896 = 0.045104:
+    # [0.888248, 0.978456]. The point 0.95 passes >= 0.90, but the low end does not.
+    criterion = measured("workflows.success_rate", ">=", 0.90)
+    result = judge(criterion, rate(95, 100), 0.95)
+    assert result.verdict == "inconclusive"
+    assert result.interval is not None
+    assert result.interval.low == pytest.approx(0.888248, abs=1e-5)
+    assert judge(measured("workflows.success_rate", ">=", 0.88), rate(95, 100), 0.95).verdict == (
+        "pass"
+    )
+    # Wholly below: high 0.978456 < 0.98.
+    assert judge(measured("workflows.success_rate", ">=", 0.98), rate(95, 100), 0.95).verdict == (
+        "fail"
+    )
+
+
+def test_interval_false_judges_the_point_value() -> None:
+    criterion = Criterion(
+        text="t", metric="workflows.success_rate", op=">=", target=0.90, interval=False
+    )
+    result = judge(criterion, rate(95, 100), 0.95)
+    assert result.verdict == "pass"  # 0.95 >= 0.90, the interval is not consulted
+    assert "interval: false" in result.reason
+
+
+def test_sampled_metric_without_an_interval_is_inconclusive() -> None:
+    measurement = Measurement("ai.latency_ms.p99", 900.0, QUANTILE, 50, None)
+    criterion = Criterion(text="t", metric="ai.latency_ms.p99", op="<", target=1000, min_n=10)
+    result = judge(criterion, measurement, 0.95)
+    assert (result.verdict, result.why) == ("inconclusive", "no interval")
+    assert result.reason == "too few records for a 95% interval on ai.latency_ms.p99"
 
 
 @pytest.mark.parametrize("verdict", ["pass", "fail", "inconclusive"])
 def test_manual_criterion_takes_its_verdict(verdict: str) -> None:
-    assert judge(manual(verdict), {}).verdict == verdict
+    assert judge(manual(verdict), None, 0.95).verdict == verdict
 
 
 def test_manual_criterion_without_verdict_is_inconclusive() -> None:
-    assert judge(manual(None), {}).verdict == "inconclusive"
+    assert judge(manual(None), None, 0.95).verdict == "inconclusive"
 
 
 @pytest.mark.parametrize(
@@ -79,7 +137,7 @@ def test_manual_criterion_without_verdict_is_inconclusive() -> None:
     ],
 )
 def test_outcome(verdicts: list[str], expected: str) -> None:
-    assert outcome([judge(manual(v), {}) for v in verdicts]) == expected
+    assert outcome([judge(manual(v), None, 0.95) for v in verdicts]) == expected
 
 
 # Workflows: 3 succeeded, 1 failed -> success rate 3 / 4 = 0.75; all on one day, so
@@ -96,7 +154,7 @@ root: runs
 experiments:
   exp:
     criteria:
-      - {text: Reliable, metric: workflows.success_rate, op: ">=", target: 0.75}
+      - {text: Reliable, metric: workflows.success_rate, op: ">=", target: 0.75, interval: false, min_n: 4}
       - {text: Volume, metric: units.per_day.min, op: ">=", target: 1000}
       - {text: Inferences succeed, metric: ai.success_rate, op: ">=", target: 0.99}
       - {text: Readable summaries, manual: true, verdict: pass, evidence: Read 20.}

@@ -139,6 +139,7 @@ def test_full_spec_becomes_the_expected_dataclasses(tmp_path: Path) -> None:
                     cost_per_1k_units_usd=8.20,
                     latency_s=2.1,
                     latency_metric="workflows.duration_s.mean",
+                    line=29,
                     rows=(
                         ComparisonRow(
                             label="Setup complexity",

@@ -1,0 +1,1 @@
+"""Importers that turn other tools' output into an experiment's log records."""

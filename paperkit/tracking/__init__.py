@@ -1,0 +1,1 @@
+"""Writing the logs paperkit reads: validated records, appended under a lock."""
