@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import criteria, metrics, paper, pricing, window
-from .evidence import check_scope, measure
+from . import criteria, metrics, paper, paper_criteria, pricing, provenance, window
 from .errors import DataWarning, PaperkitError, shown
-from .logs import Logs, load_logs
+from .evidence import check_scope, measure
+from .logs import FILE_NAMES, Logs, load_logs
 from .rates import load_rates
 from .render import render
+from .reprice import reprice
 from .results import results_json
 from .spec import load_spec, placeholder_experiment
 from .spec_types import Criterion, Experiment, Spec
@@ -103,7 +104,12 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
     cf = pricing.price_services(logs.cloudflare, rates)
     computed = metrics.compute(logs, ai, wf, cf, exp, spec.timezone)
     results = tuple(_judge(criterion, ai, wf, computed, spec) for criterion in exp.criteria)
-    outcome = criteria.outcome(results)
+    outcome = paper_criteria.outcome_of(criteria.outcome(results), exp, results)
+    warnings = logs.warnings
+    declared = paper_criteria.outcome_warning(outcome, exp, spec.path.name)
+    if declared is not None:
+        warnings = (*warnings, declared)
+    records = {n: s.records for n, s in logs.files.items()}
     inputs = paper.PaperInputs(
         name=name,
         exp=exp,
@@ -116,14 +122,22 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         folder=_relative(spec, spec.root / name),
         spec_name=spec.path.name,
         timezone=spec.timezone,
+        window=span,
+        left_out=left_out,
+        sources=tuple(provenance.sources(spec.root / name, FILE_NAMES, records)),
+        spec_sha=provenance.file_hash(spec.path),
+        confidence=spec.confidence,
+        repriced=tuple(
+            reprice(ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
+        ),
     )
     return BuildResult(
         name=name,
         folder=spec.root / name,
         paper=render("paper.md.j2", paper.context(inputs)),
         results=results_json(inputs),
-        outcome=outcome,
-        warnings=logs.warnings,
+        outcome=outcome.computed,
+        warnings=warnings,
         metrics=computed,
     )
 

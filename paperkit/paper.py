@@ -7,14 +7,15 @@ the data does not prove); :mod:`paperkit.paper_costs` words the cost sections an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
 from .costs import NOT_COSTED, labels
-from .criteria import FAIL, INCONCLUSIVE, PASS, CriterionResult
+from .criteria import FAIL, INCONCLUSIVE, PASS, CriterionResult, level
 from .logs import FILE_NAMES, Logs
 from .metrics import Metrics
+from .paper_comparison import comparison_flags, comparison_rows, reprice_lines
 from .paper_costs import (
     comparison_result,
     comparison_source,
@@ -30,14 +31,17 @@ from .paper_costs import (
     total_basis,
     workflows_cost,
 )
+from .paper_criteria import Outcome, criterion_rows, outcome_lines, proves, unproven
 from .pricing import ModelPriceInfo, genai_prices_version
+from .provenance import Source
 from .rates import Rates
 from .render import MISSING, num
-from .spec_types import Experiment
-from .wording import count, duration, format_metric, sample_size
+from .reprice import Repriced
+from .spec_types import DEFAULT_CONFIDENCE, Experiment
+from .window import Window
+from .wording import count, duration
 
 WARNING_LIMIT = 50
-_VERDICT_LABELS = {PASS: "✅ pass", FAIL: "❌ fail", INCONCLUSIVE: "⚠️ inconclusive"}
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,18 @@ class PaperInputs:
     logs: Logs
     metrics: Metrics
     results: tuple[CriterionResult, ...]
-    outcome: str
+    outcome: Outcome
     prices: tuple[ModelPriceInfo, ...]
     rates: Rates
     folder: str
     spec_name: str
     timezone: str
+    window: Window | None = None
+    left_out: dict[str, int] = field(default_factory=dict)
+    sources: tuple[Source, ...] = ()
+    spec_sha: str | None = None
+    repriced: tuple[Repriced, ...] = ()
+    confidence: float = DEFAULT_CONFIDENCE
 
 
 def _placeholder(name: str) -> Any:
@@ -62,32 +72,6 @@ def _placeholder(name: str) -> Any:
         return f"_Not stated yet: add `{key}:` under `experiments.{name}` in experiments.yaml._"
 
     return placeholder
-
-
-def _criterion_rows(results: tuple[CriterionResult, ...], values: dict[str, Any]) -> list[Any]:
-    rows = []
-    for r in results:
-        c = r.criterion
-        if c.manual:
-            measured = "judged by hand" if c.verdict else "not judged yet"
-            target, n = "judged by hand", MISSING
-        else:
-            assert c.metric is not None and c.target is not None
-            measured = format_metric(c.metric, r.value)
-            target = f"{c.op} {format_metric(c.metric, c.target)}"
-            n = sample_size(c.metric, values)
-        rows.append(
-            {
-                "criterion": c,
-                "verdict": r.verdict,
-                "reason": r.reason,
-                "measured": measured,
-                "target": target,
-                "n": n,
-                "verdict_label": _VERDICT_LABELS[r.verdict],
-            }
-        )
-    return rows
 
 
 def _tracked(p: PaperInputs) -> list[dict[str, str]]:
@@ -194,15 +178,8 @@ def _interventions(logs: Logs) -> list[dict[str, Any]]:
 
 
 def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[str]:
-    lines = []
-    for row in rows:
-        if row["verdict"] == FAIL:
-            lines.append(
-                f"{row['criterion'].text}: failed, measured {row['measured']} "
-                f"against a target of {row['target']}"
-            )
-        elif row["verdict"] == INCONCLUSIVE:
-            lines.append(f"{row['criterion'].text}: inconclusive ({row['reason']})")
+    """Return What This Doesn't Prove: unproven criteria, cost gaps, lost lines, spec items."""
+    lines = unproven(rows)
     total = p.metrics.ai_total
     unpriced = sum(line.basis.unpriced for line in p.metrics.cost_lines)
     if unpriced:
@@ -215,6 +192,12 @@ def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[str]:
     skipped = sum(s.skipped for s in p.logs.files.values())
     if skipped:
         lines.append(f"Anything about the {count(skipped, 'log line')} skipped (see Data Quality)")
+    outside = sum(p.left_out.values())
+    if outside:
+        lines.append(
+            f"Anything outside the window: {count(outside, 'record')} left out "
+            f"({p.window.text if p.window else ''})"
+        )
     lines.extend(p.exp.doesnt_prove)
     return lines
 
@@ -242,7 +225,7 @@ def _data_notes(logs: Logs) -> list[str]:
 def context(p: PaperInputs) -> dict[str, Any]:
     """Return the template context of one paper (documented in docs/templates.md)."""
     values = p.metrics.values
-    rows = _criterion_rows(p.results, values)
+    rows = criterion_rows(p.results)
     models, ai_total = model_rows(p.metrics)
     units = values["units.count"]
     running = running_cost(p.metrics)
@@ -255,9 +238,10 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "placeholder": _placeholder(p.name),
         "m": values,
         "criteria": rows,
-        "proves": [r for r in rows if r["verdict"] == PASS],
+        "proves": proves(rows),
         "doesnt_prove": _doesnt_prove(rows, p),
-        "outcome": p.outcome,
+        "outcome": p.outcome.computed,
+        "outcome_lines": outcome_lines(p.outcome),
         "outcome_explained": (
             f"Computed from {len(verdicts)} criteria: {verdicts.count(PASS)} passed, "
             f"{verdicts.count(FAIL)} failed, {verdicts.count(INCONCLUSIVE)} inconclusive."
@@ -290,6 +274,23 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "our_latency": our_latency(comparison, values) if comparison else MISSING,
         "comparison_result": comparison_result(values),
         "comparison_source": comparison_source(comparison),
+        "comparison_rows": (
+            comparison_rows(comparison, p.exp, values, running) if comparison else []
+        ),
+        "comparison_flags": comparison_flags(comparison, p.exp) if comparison else [],
+        "reprice_lines": reprice_lines(list(p.repriced)),
+        "confidence": level(p.confidence),
+        "window": p.window.text if p.window else None,
+        "left_out": p.left_out,
+        "sources": [
+            {
+                "name": src.name,
+                "records": num(src.records) if src.records is not None else MISSING,
+                "sha256": src.sha256 or "missing",
+            }
+            for src in p.sources
+        ],
+        "spec_sha": p.spec_sha or "missing",
         "dev_items": _dev_items(values),
         "interventions": _interventions(p.logs),
         "files": p.logs.files,

@@ -42,7 +42,9 @@ class ModelPriceInfo:
     varies: bool = False
 
 
-def _genai_price(model: str, when: datetime) -> tuple[float, float | None, str] | None:
+def genai_price(
+    model: str, when: datetime, provider: str = PROVIDER
+) -> tuple[float, float | None, str] | None:
     """Return (input, output, matched model id): USD per million tokens at ``when``, or None.
 
     Output is None for a model that has no output price (embeddings). genai-prices may match
@@ -52,7 +54,7 @@ def _genai_price(model: str, when: datetime) -> tuple[float, float | None, str] 
     usage = genai_prices.Usage(input_tokens=1_000_000, output_tokens=1_000_000)
     try:
         calc = genai_prices.calc_price(
-            usage, model, provider_id=PROVIDER, genai_request_timestamp=when
+            usage, model, provider_id=provider, genai_request_timestamp=when
         )
     except LookupError:
         return None
@@ -84,7 +86,7 @@ def _model_prices(
     rows = []
     seen: list[tuple[float, float | None, str]] = []
     for hour in hours:
-        found = _genai_price(model, hour.to_pydatetime())
+        found = genai_price(model, hour.to_pydatetime())
         if found is None:
             continue
         out = found[1] if found[1] is not None else 0.0

@@ -10,8 +10,12 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+from . import __version__
 from .catalogue import INTEGER_METRICS
+from .intervals import Interval
 from .logs import FILE_NAMES
+from .paper_comparison import reprice_json
+from .pricing import genai_prices_version
 
 if TYPE_CHECKING:
     # Only a type here: paper imports this module to keep paper.results_json working.
@@ -26,6 +30,31 @@ def _json_number(name: str, value: Any) -> Any:
     # Twelve significant digits: full precision for any real cost, without the last-bit
     # noise that differs between summation orders.
     return float(f"{float(value):.12g}")
+
+
+def _interval(interval: Interval | None) -> dict[str, Any] | None:
+    if interval is None:
+        return None
+    return {
+        "low": _json_number("", interval.low),
+        "high": _json_number("", interval.high),
+        "method": interval.method,
+        "confidence": interval.confidence,
+    }
+
+
+def _comparison(p: PaperInputs) -> dict[str, Any] | None:
+    comparison = p.exp.comparison
+    if comparison is None:
+        return None
+    return {
+        "name": comparison.name,
+        "source": comparison.source,
+        "unit": comparison.unit,
+        "cost_per_1k_units_usd": comparison.cost_per_1k_units_usd,
+        "latency_s": comparison.latency_s,
+        "repriced": reprice_json(list(p.repriced)),
+    }
 
 
 def results_json(p: PaperInputs) -> str:
@@ -50,10 +79,14 @@ def results_json(p: PaperInputs) -> str:
         {
             "text": r.criterion.text,
             "metric": r.criterion.metric,
+            "where": dict(r.criterion.where.items()) if r.criterion.where else None,
             "op": r.criterion.op,
             "target": r.criterion.target,
             "value": _json_number(r.criterion.metric or "", r.value),
+            "n": r.n,
+            "interval": _interval(r.interval),
             "verdict": r.verdict,
+            "reason": r.reason,
         }
         for r in p.results
     ]
@@ -67,7 +100,27 @@ def results_json(p: PaperInputs) -> str:
         "metrics": {name: _json_number(name, value) for name, value in values.items()},
         "models": models,
         "criteria": criteria,
-        "outcome": p.outcome,
-        "data_quality": {"files": files, "warnings": [str(w) for w in p.logs.warnings]},
+        "outcome": {
+            "computed": p.outcome.computed,
+            "declared": p.outcome.declared.verdict if p.outcome.declared else None,
+            "reason": p.outcome.declared.reason if p.outcome.declared else None,
+        },
+        "comparison": _comparison(p),
+        "data_quality": {
+            "files": files,
+            "warnings": [str(w) for w in p.logs.warnings],
+            "left_out_of_window": dict(sorted(p.left_out.items())),
+        },
+        "provenance": {
+            "paperkit": __version__,
+            "genai_prices": genai_prices_version(),
+            "timezone": p.timezone,
+            "first_day": p.metrics.first_day.isoformat() if p.metrics.first_day else None,
+            "last_day": p.metrics.last_day.isoformat() if p.metrics.last_day else None,
+            "spec_sha256": p.spec_sha,
+            "files": {
+                s.name: {"records": s.records, "sha256": s.sha256} for s in p.sources if s.present
+            },
+        },
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -66,7 +66,11 @@ def test_build_writes_paper_and_results(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     folder = tmp_path / ".claude/experiments/demo"
     assert (folder / "PAPER.md").read_text().startswith("# Experiment demo: Demo\n")
-    assert json.loads((folder / "results.json").read_text())["outcome"] == "Validated"
+    assert json.loads((folder / "results.json").read_text())["outcome"] == {
+        "computed": "Validated",
+        "declared": None,
+        "reason": None,
+    }
     assert result.stderr == f"demo: wrote {folder.as_posix()}/PAPER.md (Validated)\n"
 
 
