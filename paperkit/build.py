@@ -19,6 +19,7 @@ from .errors import DataWarning, PaperkitError, shown
 from .evidence import check_scope, measure
 from .logs import FILE_NAMES, Logs, load_logs
 from .rates import load_rates
+from .reconcile import reconcile
 from .render import render
 from .reprice import reprice
 from .results import results_json
@@ -103,6 +104,7 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
     wf = pricing.price_workflows(logs.workflows, rates)
     cf = pricing.price_services(logs.cloudflare, rates)
     computed = metrics.compute(logs, ai, wf, cf, exp, spec.timezone)
+    gaps = reconcile(ai, wf, cf, logs.cost_breakdown, spec.timezone, spec.reconcile_tolerance)
     results = tuple(_judge(criterion, ai, wf, computed, spec) for criterion in exp.criteria)
     outcome = paper_criteria.outcome_of(criteria.outcome(results), exp, results)
     warnings = logs.warnings
@@ -127,6 +129,7 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         sources=tuple(provenance.sources(spec.root / name, FILE_NAMES, records)),
         spec_sha=provenance.file_hash(spec.path),
         confidence=spec.confidence,
+        reconciliation=gaps,
         repriced=tuple(
             reprice(ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
         ),

@@ -32,9 +32,11 @@ from .paper_costs import (
     workflows_cost,
 )
 from .paper_criteria import Outcome, criterion_rows, outcome_lines, proves, unproven
+from .paper_reconcile import reconciliation_context, reconciliation_gaps
 from .pricing import ModelPriceInfo, genai_prices_version
 from .provenance import Source
 from .rates import Rates
+from .reconcile import Reconciliation
 from .render import MISSING, num
 from .reprice import Repriced
 from .spec_types import DEFAULT_CONFIDENCE, Experiment
@@ -65,6 +67,7 @@ class PaperInputs:
     spec_sha: str | None = None
     repriced: tuple[Repriced, ...] = ()
     confidence: float = DEFAULT_CONFIDENCE
+    reconciliation: Reconciliation | None = None
 
 
 def _placeholder(name: str) -> Any:
@@ -192,6 +195,8 @@ def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[str]:
     skipped = sum(s.skipped for s in p.logs.files.values())
     if skipped:
         lines.append(f"Anything about the {count(skipped, 'log line')} skipped (see Data Quality)")
+    if p.reconciliation is not None:
+        lines.extend(reconciliation_gaps(p.reconciliation, "cost-breakdown.jsonl"))
     outside = sum(p.left_out.values())
     if outside:
         lines.append(
@@ -291,6 +296,9 @@ def context(p: PaperInputs) -> dict[str, Any]:
             for src in p.sources
         ],
         "spec_sha": p.spec_sha or "missing",
+        "reconciliation": (
+            reconciliation_context(p.reconciliation) if p.reconciliation is not None else None
+        ),
         "dev_items": _dev_items(values),
         "interventions": _interventions(p.logs),
         "files": p.logs.files,

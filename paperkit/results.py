@@ -106,6 +106,7 @@ def results_json(p: PaperInputs) -> str:
             "reason": p.outcome.declared.reason if p.outcome.declared else None,
         },
         "comparison": _comparison(p),
+        "reconciliation": p.reconciliation.to_json() if p.reconciliation else None,
         "data_quality": {
             "files": files,
             "warnings": [str(w) for w in p.logs.warnings],
