@@ -1,7 +1,8 @@
 """The pipeline from spec and logs to PAPER.md and results.json; the only module that writes.
 
-``render_experiment`` is pure (reads, computes, renders, returns text); ``write_outputs``
-writes both files atomically, so a failed build leaves the previous paper untouched.
+``render_experiment`` reads, computes and renders, returning text; ``plan_update`` merges it
+into the existing PAPER.md (:mod:`paperkit.update`); ``write_update`` writes atomically, so a
+failed build leaves the previous paper untouched. ``build_each`` runs them per experiment.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +22,12 @@ from .evidence import check_scope, measure
 from .logs import FILE_NAMES, Logs, load_logs
 from .rates import load_rates
 from .reconcile import reconcile
-from .render import render
+from .render import OVERRIDES, render
 from .reprice import reprice
 from .results import results_json
-from .spec import load_spec, placeholder_experiment
+from .spec import placeholder_experiment
 from .spec_types import Criterion, Experiment, Spec
+from .update import BACKUP_SUFFIX, Update, plan
 
 PAPER_NAME = "PAPER.md"
 RESULTS_NAME = "results.json"
@@ -41,6 +44,7 @@ class BuildResult:
     outcome: str
     warnings: tuple[DataWarning, ...]
     metrics: metrics.Metrics
+    criteria_failed: bool = False
 
     @property
     def paper_path(self) -> Path:
@@ -137,12 +141,19 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
     return BuildResult(
         name=name,
         folder=spec.root / name,
-        paper=render("paper.md.j2", paper.context(inputs)),
+        paper=render("paper.md.j2", paper.context(inputs), _overrides(spec)),
         results=results_json(inputs),
         outcome=outcome.computed,
         warnings=warnings,
         metrics=computed,
+        criteria_failed=any(r.verdict == criteria.FAIL for r in results),
     )
+
+
+def _overrides(spec: Spec) -> Path | None:
+    """Return the spec's own templates folder, when there is one beside it."""
+    folder = spec.path.parent / OVERRIDES
+    return folder if folder.is_dir() else None
 
 
 def _judge(
@@ -176,18 +187,21 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def render_all(spec: Spec, names: list[str]) -> list[BuildResult]:
-    """Render each named experiment, or every one when ``names`` is empty; write nothing.
+    """Render each named experiment, or every one when ``names`` is empty; write nothing."""
+    return [render_experiment(spec, name) for name in names_to_build(spec, names)]
 
-    Every paper is rendered before any is written, so a bad input anywhere leaves every
-    existing paper as it was.
-    """
+
+def names_to_build(spec: Spec, names: list[str]) -> list[str]:
+    """Return ``names``, or every experiment when it is empty; raise when there are none."""
+    for name in names:
+        find_experiment(spec, name)  # an unknown name is a mistake in the command: stop early
     todo = names or experiment_names(spec)
     if not todo:
         raise PaperkitError(
             f"no experiments: the spec lists none and {shown(spec.root)} has no folders",
             shown(spec.path),
         )
-    return [render_experiment(spec, name) for name in todo]
+    return todo
 
 
 def check_strict(results: list[BuildResult]) -> None:
@@ -200,25 +214,90 @@ def check_strict(results: list[BuildResult]) -> None:
         )
 
 
-def write_all(results: list[BuildResult], *, strict: bool = False) -> None:
-    """Write every result; with ``strict``, write none when any log had a problem."""
-    if strict:
-        check_strict(results)
-    for result in results:
-        # A declared experiment may have no folder yet; its paper says every log is missing.
-        result.folder.mkdir(parents=True, exist_ok=True)
-        _write_atomic(result.results_path, result.results)
-        _write_atomic(result.paper_path, result.paper)
+def plan_update(result: BuildResult, *, force: bool = False) -> Update:
+    """Return what writing ``result`` would change, merged into the existing PAPER.md."""
+    return plan(result.paper_path, result.results_path, result.paper, result.results, force=force)
+
+
+def write_update(update: Update) -> None:
+    """Write the files an update changes (atomically), saving PAPER.md.bak first if asked."""
+    # A declared experiment may have no folder yet; its paper says every log is missing.
+    update.paper_path.parent.mkdir(parents=True, exist_ok=True)
+    if update.backup and update.old_paper is not None:
+        backup = update.paper_path.with_name(update.paper_path.name + BACKUP_SUFFIX)
+        _write_atomic(backup, update.old_paper)
+    if update.results_changed:
+        _write_atomic(update.results_path, update.results)
+    if update.paper_changed:
+        _write_atomic(update.paper_path, update.paper)
+
+
+@dataclass(frozen=True)
+class Built:
+    """What building one experiment came to: its result and update, or the error it met."""
+
+    name: str
+    result: BuildResult | None = None
+    update: Update | None = None
+    error: PaperkitError | None = None
+
+    @property
+    def criteria_failed(self) -> bool:
+        return self.result is not None and self.result.criteria_failed
+
+    def exit_code(self, *, check: bool, fail_on_criteria: bool) -> int:
+        """Return this experiment's exit code (docs/cli.md): 1, 3, 4 or 0."""
+        if self.error is not None:
+            return self.error.exit_code
+        if check and self.update is not None and self.update.changed:
+            return STALE
+        if fail_on_criteria and self.criteria_failed:
+            return CRITERIA_FAILED
+        return 0
+
+
+def build_each(
+    spec: Spec,
+    names: list[str],
+    *,
+    strict: bool = False,
+    force: bool = False,
+    write: bool = True,
+) -> Iterator[Built]:
+    """Build each experiment in turn, yielding as each is done; a failure does not stop the rest.
+
+    An experiment that fails (bad logs under ``strict``, hand-edited blocks, broken markers)
+    leaves its own files as they were. With ``write`` False nothing is written (``--check``).
+    """
+    for name in names_to_build(spec, names):
+        result = None
+        try:
+            result = render_experiment(spec, name)
+            if strict:
+                check_strict([result])
+            update = plan_update(result, force=force)
+            if write:
+                write_update(update)
+        except PaperkitError as error:
+            yield Built(name, result=result, error=error)
+            continue
+        yield Built(name, result=result, update=update)
+
+
+STALE = 3
+CRITERIA_FAILED = 4
+_SEVERITY = (1, 2, STALE, CRITERIA_FAILED)
+
+
+def worst(codes: list[int]) -> int:
+    """Return the exit code of a run: bad input (1) over stale (3) over criteria failed (4)."""
+    for code in _SEVERITY:
+        if code in codes:
+            return code
+    return max(codes, default=0)
 
 
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def build(spec_path: Path, names: list[str], *, strict: bool = False) -> list[BuildResult]:
-    """Build and write each named experiment (all when ``names`` is empty); return the results."""
-    results = render_all(load_spec(spec_path), names)
-    write_all(results, strict=strict)
-    return results

@@ -12,7 +12,15 @@ from typing import Any
 import click
 
 from . import __version__
-from .build import check_strict, experiment_names, render_all, render_experiment, write_all
+from .build import (
+    Built,
+    build_each,
+    check_strict,
+    experiment_names,
+    render_all,
+    render_experiment,
+    worst,
+)
 from .errors import DataWarning, PaperkitError, shown
 from .spec import load_spec
 from .wording import count
@@ -72,41 +80,115 @@ def cli() -> None:
 @click.option(
     "--strict",
     is_flag=True,
-    help="Exit 1, writing nothing, when any log line is skipped or unreadable.",
+    help="Fail an experiment, writing nothing for it, when any log line is skipped or "
+    "unreadable or its declared outcome differs from the computed one.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 3 when any PAPER.md or results.json would change.",
+)
+@click.option("--diff", "show_diff", is_flag=True, help="With --check, print a unified diff.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite generated blocks edited by hand, saving the old file as PAPER.md.bak.",
+)
+@click.option(
+    "--fail-on-criteria",
+    is_flag=True,
+    help="Exit 4 when any success criterion fails.",
 )
 @click.option(
     "--stdout",
     "to_stdout",
     is_flag=True,
-    help="Print the paper instead of writing PAPER.md and results.json.",
+    help="Print the generated paper instead of writing PAPER.md and results.json.",
 )
 def build(
-    names: tuple[str, ...], build_every: bool, spec_path: Path, strict: bool, to_stdout: bool
+    names: tuple[str, ...],
+    build_every: bool,
+    spec_path: Path,
+    strict: bool,
+    check: bool,
+    show_diff: bool,
+    force: bool,
+    fail_on_criteria: bool,
+    to_stdout: bool,
 ) -> None:
     """Write PAPER.md and results.json into each experiment's folder.
 
     NAMES are experiment names (folders under the spec's root); --all builds every one.
+    A rebuild replaces only the generated blocks of an existing PAPER.md; text outside
+    them is never touched. A failing experiment does not stop the others.
+
+    Exit codes: 0 ok, 1 bad input or hand-edited blocks, 2 usage, 3 stale (--check),
+    4 a criterion failed (--fail-on-criteria); the worst one wins, in that order.
     """
     if not names and not build_every:
         raise click.UsageError("name at least one experiment, or pass --all")
     if names and build_every:
         raise click.UsageError("pass experiment names or --all, not both")
-    results = render_all(load_spec(spec_path), list(names))
-    for result in results:
-        _warn(result.warnings, spec_path)
+    if show_diff and not check:
+        raise click.UsageError("--diff needs --check")
+    if to_stdout and (check or force):
+        raise click.UsageError("--stdout cannot be combined with --check or --force")
+    spec = load_spec(spec_path)
     if to_stdout:
+        results = render_all(spec, list(names))
+        for result in results:
+            _warn(result.warnings, spec_path)
         if strict:
             check_strict(results)
         for result in results:
             click.echo(result.paper, nl=False)
         return
-    write_all(results, strict=strict)
-    for result in results:
-        problems = f", {count(len(result.warnings), 'log problem')}" if result.warnings else ""
-        click.echo(
-            f"{result.name}: wrote {shown(result.paper_path)} ({result.outcome}{problems})",
-            err=True,
+    codes = []
+    for built in build_each(spec, list(names), strict=strict, force=force, write=not check):
+        codes.append(built.exit_code(check=check, fail_on_criteria=fail_on_criteria))
+        _report(built, spec_path, check=check, show_diff=show_diff)
+    code = worst(codes)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+def _report(built: Built, spec_path: Path, *, check: bool, show_diff: bool) -> None:
+    """Echo what building one experiment did: warnings, then one line (or its error)."""
+    if built.result is not None:
+        _warn(built.result.warnings, spec_path)
+    if built.error is not None:
+        click.echo(str(built.error), err=True)
+        click.echo(f"{built.name}: failed; nothing written for it", err=True)
+        return
+    assert built.result is not None and built.update is not None
+    result, update = built.result, built.update
+    for w in update.warnings():
+        click.echo(f"warning: {w}", err=True)
+    problems = f", {count(len(result.warnings), 'problem')}" if result.warnings else ""
+    failed = ", a criterion failed" if result.criteria_failed else ""
+    state = f"({result.outcome}{failed}{problems})"
+    changed = [
+        path.name
+        for path, changes in (
+            (update.paper_path, update.paper_changed),
+            (update.results_path, update.results_changed),
         )
+        if changes
+    ]
+    where = f"{' and '.join(changed)} in {shown(update.paper_path.parent)}"
+    if check:
+        if changed:
+            click.echo(f"{result.name}: stale: {where} would change {state}", err=True)
+            if show_diff:
+                click.echo(update.diff(), nl=False)
+        else:
+            click.echo(f"{result.name}: up to date {state}", err=True)
+        return
+    backup = " (old file kept as PAPER.md.bak)" if update.backup else ""
+    if changed:
+        click.echo(f"{result.name}: wrote {where}{backup} {state}", err=True)
+    else:
+        click.echo(f"{result.name}: up to date {state}", err=True)
 
 
 @cli.command()

@@ -7,6 +7,7 @@ always shown as "n/a", never as 0.
 from __future__ import annotations
 
 import math
+import traceback
 from collections.abc import Callable
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -14,7 +15,8 @@ from typing import Any
 
 import jinja2
 
-from .errors import PaperkitError
+from .blocks import wrap
+from .errors import PaperkitError, shown
 
 MISSING = "n/a"
 
@@ -67,7 +69,13 @@ def inline(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+def block(content: str, name: str) -> str:
+    """Wrap a generated section in paperkit's markers, with the hash of its content."""
+    return wrap(name, content.strip("\n") + "\n")
+
+
 FILTERS: dict[str, Callable[..., str]] = {
+    "block": block,
     "usd": usd,
     "pct": pct,
     "num": num,
@@ -77,14 +85,17 @@ FILTERS: dict[str, Callable[..., str]] = {
 }
 
 
-def make_environment(template_dir: Path) -> jinja2.Environment:
-    """Return the Jinja environment used for every paper.
+OVERRIDES = "templates"  # the folder beside the spec whose files replace the built-in ones
+
+
+def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
+    """Return the Jinja environment used for every paper, searching ``template_dirs`` in order.
 
     StrictUndefined turns a misspelt variable into an error instead of a blank cell;
     autoescape is off because the output is Markdown, not HTML.
     """
     env = jinja2.Environment(  # noqa: S701 - Markdown output, HTML escaping would corrupt it
-        loader=jinja2.FileSystemLoader(str(template_dir)),
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -95,15 +106,45 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render(template_name: str, context: dict[str, Any]) -> str:
-    """Render one of paperkit's built-in templates with ``context`` and return the text."""
-    with as_file(files("paperkit.templates")) as template_dir:
-        env = make_environment(Path(template_dir))
+def _where(error: BaseException, dirs: list[Path]) -> tuple[str | None, int | None]:
+    """Return the template file and line an error was raised from, from its traceback.
+
+    Jinja compiles templates to Python whose frames carry the template's file name and line,
+    so the innermost such frame is where the template went wrong.
+    """
+    roots = [str(d) for d in dirs]
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.endswith(".j2") and any(frame.filename.startswith(r) for r in roots):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def _shown_template(filename: str | None, dirs: list[Path]) -> str | None:
+    """Return a template's path as the user knows it: their own file, or the built-in name."""
+    if filename is None:
+        return None
+    path = Path(filename)
+    if dirs[:-1] and path.is_relative_to(dirs[0]):
+        return shown(path)
+    return f"paperkit/templates/{path.relative_to(dirs[-1]).as_posix()}"
+
+
+def render(template_name: str, context: dict[str, Any], overrides: Path | None = None) -> str:
+    """Render a paper template with ``context`` and return the text.
+
+    Files in ``overrides`` (the ``templates/`` folder beside the spec, when it exists) replace
+    the built-in templates of the same name. Errors are located at the template's file:line.
+    """
+    with as_file(files("paperkit.templates")) as builtin:
+        dirs = [overrides, Path(builtin)] if overrides is not None else [Path(builtin)]
+        env = make_environment(dirs)
         try:
             return env.get_template(template_name).render(context)
         except jinja2.TemplateSyntaxError as e:
-            raise PaperkitError(
-                f"template error: {e.message}", e.filename or e.name, e.lineno
-            ) from e
-        except jinja2.UndefinedError as e:
-            raise PaperkitError(f"template error: {e.message}", template_name) from e
+            where = _shown_template(e.filename, dirs) or e.name or template_name
+            raise PaperkitError(f"template error: {e.message}", where, e.lineno) from e
+        except jinja2.TemplateError as e:
+            filename, line = _where(e, dirs)
+            where = _shown_template(filename, dirs) or template_name
+            raise PaperkitError(f"template error: {e.message}", where, line) from e
