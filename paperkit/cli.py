@@ -17,12 +17,16 @@ from .build import (
     build_each,
     check_strict,
     experiment_names,
+    find_experiment,
     render_all,
     render_experiment,
     worst,
 )
 from .errors import DataWarning, PaperkitError, shown
+from .schema import schema_text
 from .spec import load_spec
+from .summary import summary as summarize
+from .tracking.commands import COMMANDS
 from .wording import count
 
 SPEC_OPTION = click.option(
@@ -229,3 +233,32 @@ def validate(names: tuple[str, ...], spec_path: Path, strict: bool) -> None:
     if strict:
         check_strict(results)
     click.echo(f"{spec_path}: ok", err=True)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of experiments.yaml.
+
+    Editors use it to check the spec as you type; see docs/ci.md.
+    """
+    click.echo(schema_text(), nl=False)
+
+
+@cli.command()
+@click.argument("name")
+@SPEC_OPTION
+def summary(name: str, spec_path: Path) -> None:
+    """Print a short Markdown summary of one experiment.
+
+    For CI: paperkit summary NAME >> "$GITHUB_STEP_SUMMARY". It builds the experiment in
+    memory, so it is current even when results.json is not.
+    """
+    spec = load_spec(spec_path)
+    result = render_experiment(spec, name)
+    _warn(result.warnings, spec_path)
+    unit = find_experiment(spec, name).unit.name
+    click.echo(summarize(json.loads(result.results), name, unit=unit), nl=False)
+
+
+for _command in COMMANDS:
+    cli.add_command(_command)

@@ -100,10 +100,11 @@ def _read(path: Path) -> str | None:
 def _edited(result: Merge, path: Path) -> PaperkitError:
     """Return the error for blocks edited by hand: each block, its line and the diff."""
     names = ", ".join(f"'{e.block.name}'" for e in result.edits)
+    them = "it" if len(result.edits) == 1 else "them"
     first = result.edits[0].block
     lines = [
         f"{len(result.edits)} generated block{'s' if len(result.edits) != 1 else ''} "
-        f"edited by hand ({names}); paperkit will not overwrite {'it' if len(result.edits) == 1 else 'them'}. Move your words outside "
+        f"edited by hand ({names}); paperkit will not overwrite {them}. Move your words outside "
         "the markers (text there is never touched), or rebuild with --force to overwrite "
         f"them (the old file is kept as {path.name}{BACKUP_SUFFIX})."
     ]

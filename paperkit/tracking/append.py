@@ -1,0 +1,165 @@
+"""Appending records to an experiment's files so that concurrent writers never tear a line.
+
+Every append holds an exclusive lock on the file (``fcntl.flock`` on POSIX, ``msvcrt.locking``
+on Windows) and writes all its lines with one ``os.write`` on a descriptor opened with
+``O_APPEND``. Writers that take the lock wait for each other; a writer that does not (a shell's
+``>>``) still gets whole lines, since one appending write is not split by another. A file whose
+last line lost its newline (a crash mid-write) gets one first, so the new record starts on a
+line of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from paperkit.errors import PaperkitError, shown
+from paperkit.spec import load_spec
+from paperkit.tracking.records import ID_FIELD, Kind, build_record, encode
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+    import msvcrt
+
+_ID_IN_LINE = re.compile(rb'"' + ID_FIELD.encode() + rb'"\s*:\s*"([^"\\]+)"')
+_NAME = re.compile(r"[A-Za-z0-9._-]+")  # as experiments.yaml's names, so never a path outside
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What one append did: the file, the line number of its first record, what it wrote.
+
+    ``line`` is None when it was not asked for (counting lines reads the whole file) or when
+    nothing was written. ``already`` counts the records left out because their ``paperkit_id``
+    was in the file (or earlier in the same batch).
+    """
+
+    path: Path
+    line: int | None
+    written: int
+    already: int = 0
+
+
+def experiment_folder(spec_path: Path, name: str) -> Path:
+    """Return the folder of experiment ``name``: ``ROOT/NAME`` with ``ROOT`` from the spec.
+
+    The folder must exist (``paperkit init`` makes it); the experiment need not be declared.
+    Raises ``PaperkitError`` for a spec problem, a bad name or a missing folder.
+    """
+    if not _NAME.fullmatch(name) or set(name) == {"."}:
+        message = f"invalid experiment name '{name}'; use letters, digits, '-', '_' and '.'"
+        raise PaperkitError(message)
+    folder = load_spec(spec_path).root / name
+    if not folder.is_dir():
+        message = f"no such experiment folder; create it with: paperkit init {name}"
+        raise PaperkitError(message, shown(folder))
+    return folder
+
+
+def log_record(
+    spec_path: Path,
+    kind: Kind,
+    experiment: str,
+    values: Mapping[str, object],
+    *,
+    label: Callable[[str], str] = str,
+) -> Appended:
+    """Check ``values`` as a record of ``kind`` and append it to the experiment's file.
+
+    Returns where it went, with its line number. Nothing is written when anything is wrong.
+    """
+    folder = experiment_folder(spec_path, experiment)
+    record = build_record(kind, values, label=label)
+    return append_records(folder / kind.file, [record], number=True)
+
+
+def append_records(
+    path: Path,
+    records: Sequence[Mapping[str, object]],
+    *,
+    number: bool = False,
+    dedupe: bool = False,
+) -> Appended:
+    """Append ``records`` (already checked) to ``path`` as JSONL lines, under the file's lock.
+
+    With ``number``, the result says on which line the first record landed. With ``dedupe``,
+    records whose ``paperkit_id`` is already in the file, or earlier in ``records``, are left
+    out; the check and the write happen under the same lock, so two imports cannot both add a
+    record. The file is created when missing.
+    """
+    try:
+        with _locked(path) as fd:
+            size = os.fstat(fd).st_size
+            content = _read_all(fd) if dedupe else b""
+            seen = set(_ID_IN_LINE.findall(content)) if dedupe else set()
+            lines: list[bytes] = []
+            for record in records:
+                key = str(record.get(ID_FIELD, "")).encode()
+                if dedupe and key:
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                lines.append(encode(record))
+            line = None
+            if lines:
+                broken = size > 0 and _last_byte(fd, size) != b"\n"
+                if number:
+                    newlines = content.count(b"\n") if dedupe else _count_newlines(fd)
+                    line = newlines + broken + 1
+                _write(fd, (b"\n" if broken else b"") + b"".join(lines))
+    except OSError as error:
+        raise PaperkitError(f"cannot append: {error.strerror}", shown(path)) from error
+    return Appended(path, line, len(lines), len(records) - len(lines))
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[int]:
+    """Open ``path`` for appending (and reading) and hold its exclusive lock; yields the fd."""
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags, 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:  # pragma: no cover - Windows: lock the first byte, retried for up to 10 s
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        try:
+            yield fd
+        finally:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            else:  # pragma: no cover - Windows
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    finally:
+        os.close(fd)
+
+
+def _write(fd: int, data: bytes) -> None:
+    """Write all of ``data``: one ``os.write`` unless the system takes only part of it."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _last_byte(fd: int, size: int) -> bytes:
+    os.lseek(fd, size - 1, os.SEEK_SET)
+    return os.read(fd, 1)
+
+
+def _read_all(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    return b"".join(iter(lambda: os.read(fd, _CHUNK), b""))
+
+
+def _count_newlines(fd: int) -> int:
+    """Count the newlines in the file, a chunk at a time (the reader numbers lines by them)."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    return sum(chunk.count(b"\n") for chunk in iter(lambda: os.read(fd, _CHUNK), b""))

@@ -1,0 +1,186 @@
+"""The tracking commands: ``paperkit init``, ``paperkit log KIND``, ``paperkit import``.
+
+Glue only: each command parses its options, calls one library function and echoes the result
+on stderr. ``COMMANDS`` is what ``paperkit.cli`` registers; its group turns a ``PaperkitError``
+into one ``path:line: message`` line and exit code 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from paperkit.errors import shown
+from paperkit.importers.wrangler_tail import TailImport, import_wrangler_tail
+from paperkit.tracking.append import log_record
+from paperkit.tracking.init import init_experiment
+from paperkit.tracking.records import KINDS, Kind, field_type
+
+SPEC_OPTION = click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("experiments.yaml"),
+    show_default=True,
+    help="The experiments spec; relative paths in it resolve against its folder.",
+)
+
+# What each field holds, for --help; a field not listed is described by its name.
+_HELP = {
+    "timestamp": "When it happened, ISO 8601 (default: now, in UTC).",
+    "iteration": "The development iteration (prompt number).",
+    "model": "The model, such as @cf/meta/llama-3.1-8b-instruct.",
+    "operation": "What was done, such as summarization or query.",
+    "input_tokens": "Input (prompt) tokens.",
+    "output_tokens": "Output (completion) tokens.",
+    "latency_ms": "How long the call took, in milliseconds.",
+    "success": "Whether it succeeded.",
+    "cost_estimate": "Your own estimate of its cost, in US dollars.",
+    "error": "What went wrong.",
+    "context": "Free text on the circumstances.",
+    "workflow_name": "The Workflow's name.",
+    "execution_id": "The Workflow instance's id.",
+    "duration_ms": "Wall time of the execution, in milliseconds.",
+    "steps": "Steps run.",
+    "steps_succeeded": "Steps that succeeded.",
+    "steps_failed": "Steps that failed.",
+    "cpu_ms": "CPU time, in milliseconds (prices the execution).",
+    "resource": "d1, kv, r2, or another resource (costed at --cost-estimate).",
+    "rows_read": "D1 rows read.",
+    "rows_written": "D1 rows written.",
+    "reads": "KV reads.",
+    "writes": "KV writes.",
+    "deletes": "KV deletes.",
+    "lists": "KV lists.",
+    "class_a_ops": "R2 Class A operations (writes, lists).",
+    "class_b_ops": "R2 Class B operations (reads).",
+    "period": "The period, such as day_1.",
+    "worker_ai_cost": "Workers AI cost, in US dollars.",
+    "workflows_cost": "Workflows cost, in US dollars.",
+    "d1_cost": "D1 cost, in US dollars.",
+    "kv_cost": "KV cost, in US dollars.",
+    "r2_cost": "R2 cost, in US dollars.",
+    "claude_code_cost": "Claude Code cost, in US dollars.",
+    "total_cost": "Total cost, in US dollars.",
+    "prompt": "The prompt.",
+    "time_spent": "Time spent, such as 20min.",
+    "error_type": "The kind of error, such as timeout.",
+    "error_message": "The error's message.",
+    "my_action": "What was done about it.",
+    "fix_time": "Time to fix it, such as 2 min.",
+    "fix_prompts": "Prompts it took to fix.",
+    "learning": "What it taught.",
+    "reason": "Why a person had to step in.",
+    "what_user_did": "What the person did.",
+    "why_needed": "Why the AI could not do it.",
+    "could_ai_have_done_this": "Whether the AI could have done it, such as 'no - security'.",
+}
+_METAVARS = {"timestamp": "TIME", "number": "N", "money": "USD", "duration": "TEXT", "text": "TEXT"}
+
+
+def _option_name(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+@click.command("init")
+@click.argument("name")
+@SPEC_OPTION
+@click.option("--title", help="The experiment's title (log.md and the spec).")
+@click.option("--hypothesis", help="What the experiment sets out to show (log.md and the spec).")
+def init(name: str, spec_path: Path, title: str | None, hypothesis: str | None) -> None:
+    """Create an experiment's folder, log.md and empty logs, and add it to the spec.
+
+    NAME is the folder's name under the spec's root. Nothing that exists is overwritten.
+    """
+    made = init_experiment(name, spec_path, title=title, hypothesis=hypothesis)
+    files = len(made.files) - 1
+    click.echo(f"created {shown(made.folder)}/ (log.md and {files} empty logs)", err=True)
+    action = "created, with" if made.spec_created else "added"
+    click.echo(f"{made.spec_path}:{made.spec_line}: {action} experiment '{name}'", err=True)
+
+
+def _log_command(kind: Kind) -> click.Command:
+    """Return ``paperkit log KIND``: one option per field of the kind."""
+
+    def callback(name: str, spec_path: Path, **values: Any) -> None:
+        appended = log_record(spec_path, kind, name, values, label=_option_name)
+        click.echo(f"appended to {shown(appended.path)}:{appended.line}", err=True)
+
+    summary = f"Append to {kind.file}: {kind.summary[0].lower()}{kind.summary[1:]}"
+    params: list[click.Parameter] = [click.Argument(["name"])]
+    for field in kind.fields:
+        required = " Required." if field in kind.required else ""
+        if field == "success":
+            option = click.Option(["--success/--no-success"], default=None, help=_HELP["success"])
+        else:
+            text = _HELP.get(field) or f"{field.replace('_', ' ').capitalize()}."
+            option = click.Option(
+                [_option_name(field), field],
+                metavar=_METAVARS[field_type(field)],
+                help=text + required,
+            )
+        params.append(option)
+    command = click.Command(
+        kind.name,
+        callback=callback,
+        params=params,
+        help=f"{summary}\n\nNAME is the experiment (a folder under the spec's root).",
+        short_help=summary,
+    )
+    SPEC_OPTION(command)
+    return command
+
+
+@click.group("log")
+def log() -> None:
+    """Append one checked record to an experiment's log files.
+
+    Options are the record's fields. A bad value exits 1 and writes nothing.
+    """
+
+
+for _kind in KINDS.values():
+    log.add_command(_log_command(_kind))
+
+
+@click.group("import")
+def import_() -> None:
+    """Import records from other tools' output into an experiment's logs."""
+
+
+@import_.command("wrangler-tail", short_help="Import a `wrangler tail --format json` capture.")
+@click.argument("capture", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--experiment", "name", required=True, help="The experiment to import into.")
+@SPEC_OPTION
+def wrangler_tail(capture: Path, name: str, spec_path: Path) -> None:
+    """Import the paperkit records of a `wrangler tail --format json` capture.
+
+    CAPTURE is the saved output. Records imported before are skipped, so importing an
+    overlapping capture again is safe.
+    """
+    result = import_wrangler_tail(capture, spec_path, name)
+    for problem in result.problems:
+        click.echo(f"warning: {problem}", err=True)
+    click.echo(f"{name}: {describe(result)}", err=True)
+
+
+def describe(result: TailImport) -> str:
+    """Return the one-line summary of an import, as the command prints it."""
+    total = sum(result.imported.values())
+    kinds = ", ".join(f"{kind} {count}" for kind, count in result.imported.items())
+    parts = [
+        f"imported {total} record{'' if total == 1 else 's'}" + (f" ({kinds})" if kinds else ""),
+        f"{result.already} already imported",
+        f"{len(result.problems)} invalid",
+        f"{result.ignored} other log lines ignored",
+    ]
+    if result.other_experiment:
+        parts.append(f"{result.other_experiment} for other experiments")
+    if result.text_lines:
+        parts.append(f"{result.text_lines} lines of other text skipped")
+    return f"{'; '.join(parts)} (from {result.events} events)"
+
+
+COMMANDS: list[click.Command] = [init, log, import_]
