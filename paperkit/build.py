@@ -209,7 +209,7 @@ def check_strict(results: list[BuildResult]) -> None:
     problems = sum(len(r.warnings) for r in results)
     if problems:
         raise PaperkitError(
-            f"{problems} problem{'s' if problems != 1 else ''} in the logs; "
+            f"{problems} problem{'s' if problems != 1 else ''} in the logs or the spec; "
             "--strict accepts none (see the warnings above)"
         )
 

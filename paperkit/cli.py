@@ -27,6 +27,7 @@ from .schema import schema_text
 from .spec import load_spec
 from .summary import summary as summarize
 from .tracking.commands import COMMANDS
+from .tracking.costs_command import costs
 from .wording import count
 
 SPEC_OPTION = click.option(
@@ -260,5 +261,5 @@ def summary(name: str, spec_path: Path) -> None:
     click.echo(summarize(json.loads(result.results), name, unit=unit), nl=False)
 
 
-for _command in COMMANDS:
+for _command in (*COMMANDS, costs):
     cli.add_command(_command)

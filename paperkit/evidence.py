@@ -101,9 +101,13 @@ def check_scope(scope: Scope, ai: pd.DataFrame, wf: pd.DataFrame, spec_path: str
         present = sorted({str(v) for v in frame[key].dropna().unique()})
         for value in wanted:
             if value not in present:
-                listed = ", ".join(f"'{p}'" for p in present) if present else "none logged"
+                listed = (
+                    "the logs have " + ", ".join(f"'{p}'" for p in present)
+                    if present
+                    else f"no record has any {key} (none logged)"
+                )
                 raise PaperkitError(
-                    f"where.{key}: no record has {key} '{value}'; the logs have {listed}",
+                    f"where.{key}: no record has {key} '{value}'; {listed}",
                     spec_path,
                     scope.line,
                 )

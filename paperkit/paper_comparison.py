@@ -14,6 +14,7 @@ from .paper_costs import RunningCost
 from .render import MISSING, num, usd
 from .reprice import Repriced
 from .spec_types import Comparison, Experiment
+from .wording import count
 
 
 def _signed_pct(value: float | None) -> str:
@@ -77,7 +78,7 @@ def reprice_lines(found: list[Repriced]) -> list[str]:
     for r in found:
         tokens = f"{num(r.input_tokens)} input and {num(r.output_tokens)} output tokens"
         skipped = r.calls - r.repriced_calls
-        left_out = f"; {skipped:,} calls without token counts left out" if skipped else ""
+        left_out = f"; {count(skipped, 'call')} without token counts left out" if skipped else ""
         ours = usd(r.our_cost_usd) if r.our_cost_usd is not None else "unknown"
         lines.append(
             f"The {tokens} of {r.repriced_calls:,} {r.model} calls would cost "

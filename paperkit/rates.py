@@ -1,4 +1,7 @@
-"""Cloudflare service list prices (Workflows, D1, KV, R2), read from the one data file."""
+"""Cloudflare service list prices (Workflows, D1, KV, R2), read from the one data file.
+
+The same file holds the free allowances of each plan; ``paperkit.allowances`` reads them.
+"""
 
 from __future__ import annotations
 
@@ -36,10 +39,20 @@ class Rates:
         return self.services[service]
 
 
-def load_rates() -> Rates:
-    """Return the service rates shipped in ``paperkit/data/cloudflare-rates.yaml``."""
+def rates_data() -> dict[str, Any]:
+    """Return ``paperkit/data/cloudflare-rates.yaml`` as parsed YAML.
+
+    The one reader of the data file: ``load_rates`` takes the list prices from it, and
+    ``paperkit.allowances`` the free allowances of each plan.
+    """
     text = files("paperkit.data").joinpath("cloudflare-rates.yaml").read_text(encoding="utf-8")
     raw: dict[str, Any] = yaml.safe_load(text)
+    return raw
+
+
+def load_rates() -> Rates:
+    """Return the service rates shipped in ``paperkit/data/cloudflare-rates.yaml``."""
+    raw = rates_data()
     sources: dict[str, str] = raw["sources"]
     services = {}
     for name, fields in SERVICE_FIELDS.items():

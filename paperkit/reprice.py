@@ -60,11 +60,10 @@ def reprice(ai: pd.DataFrame, pairs: tuple[Reprice, ...], spec_path: str) -> lis
 def _one(calls: pd.DataFrame, pair: Reprice, spec_path: str) -> Repriced:
     """Price one model's calls at the pair's target, hour by hour."""
     tokens_in = calls["input_tokens"].astype("Float64")
-    tokens_out = calls["output_tokens"].astype("Float64").fillna(0)
-    usable = tokens_in.notna()
+    raw_out = calls["output_tokens"].astype("Float64")
     hours = calls["timestamp"].dt.floor("h")
     prices: dict[pd.Timestamp, tuple[float, float | None, str]] = {}
-    for hour in sorted(hours[usable].unique()):
+    for hour in sorted(hours[tokens_in.notna()].unique()):
         price = genai_price(pair.target, pd.Timestamp(hour).to_pydatetime(), pair.provider)
         if price is None:
             raise PaperkitError(
@@ -76,6 +75,11 @@ def _one(calls: pd.DataFrame, pair: Reprice, spec_path: str) -> Repriced:
         prices[pd.Timestamp(hour)] = price
     price_in = hours.map({h: p[0] for h, p in prices.items()}).astype("Float64")
     price_out = hours.map({h: p[1] or 0.0 for h, p in prices.items()}).astype("Float64")
+    charges_output = hours.map({h: p[1] is not None for h, p in prices.items()})
+    # A call is repriced only when every token count the target charges for is known: a
+    # missing output count is unknown, not zero (as in paperkit.pricing).
+    usable = tokens_in.notna() & (raw_out.notna() | (charges_output != True))  # noqa: E712
+    tokens_out = raw_out.fillna(0)
     cost = (tokens_in * price_in + tokens_out * price_out) / 1_000_000
     first = prices[min(prices)] if prices else None
     matched = first[2] if first else pair.target

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from yaml.nodes import Node
@@ -132,11 +133,14 @@ def _spec(node: Node, path: Path) -> Spec:
     }
     hints = {"version": "add 'version: 1'"}
     values, _ = fields(node, "", parsers, required=("version",), hints=hints)
+    timezone = values.get("timezone", DEFAULT_TIMEZONE)
+    for exp in values.get("experiments", ()):
+        _check_window(exp, timezone)
     return Spec(
         path=path,
         version=values["version"],
         root=path.parent / values.get("root", DEFAULT_ROOT),
-        timezone=values.get("timezone", DEFAULT_TIMEZONE),
+        timezone=timezone,
         pricing=values.get("pricing", ()),
         experiments=values.get("experiments", ()),
         confidence=values.get("confidence", DEFAULT_CONFIDENCE),
@@ -286,6 +290,7 @@ def _criterion(node: Node, where: str) -> Criterion:
         values.setdefault("op", ">=")
         scope = values.get("where")
         if scope is not None:
+            scope = values["where"] = replace(scope, line=lines["where"])
             for key, _ in scope.items():
                 family = SCOPES[key]
                 if not values["metric"].startswith(family):
@@ -350,11 +355,23 @@ _EXPERIMENT: dict[str, Parser] = {
 }
 
 
-def _order(moment: date | datetime) -> tuple[date, str]:
-    """Returns a key that orders dates and times roughly (exactly once the zone is applied)."""
-    if isinstance(moment, datetime):
-        return moment.date(), moment.time().isoformat()
-    return moment, ""
+def instant(moment: date | datetime, timezone: str, *, end: bool) -> datetime:
+    """Returns a window bound as an aware datetime: a date is its day's start in ``timezone``
+    (for ``end``, the next day's start, so the whole day is in); a naive time is read there."""
+    zone = zoneinfo.ZoneInfo(timezone)
+    if not isinstance(moment, datetime):
+        day = moment + timedelta(days=1) if end else moment
+        return datetime(day.year, day.month, day.day, tzinfo=zone)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def _check_window(exp: Experiment, timezone: str) -> None:
+    """Raises when the window is empty: ``end`` at or before ``start`` once the zone applies."""
+    if exp.start is None or exp.end is None:
+        return
+    if instant(exp.end, timezone, end=True) <= instant(exp.start, timezone, end=False):
+        where = f"experiments.{exp.name}.end"
+        raise Invalid(where, "is before start (the window would be empty)", exp.end_line)
 
 
 def _experiments(node: Node, where: str) -> tuple[Experiment, ...]:
@@ -366,8 +383,8 @@ def _experiments(node: Node, where: str) -> tuple[Experiment, ...]:
             raise Invalid(where, message, line)
         here = dotted(where, name)
         values, lines = ({}, {}) if is_null(value) else fields(value, here, _EXPERIMENT)
-        start, end = values.get("start"), values.get("end")
-        if start is not None and end is not None and _order(end) < _order(start):
-            raise Invalid(dotted(here, "end"), "is before start", lines["end"])
-        experiments.append(Experiment(name=name, line=line, **values))
+        # Report an outcome at its key's line, as written, whatever its style.
+        if "outcome" in values:
+            values["outcome"] = replace(values["outcome"], line=lines["outcome"])
+        experiments.append(Experiment(name=name, line=line, end_line=lines.get("end"), **values))
     return tuple(experiments)

@@ -176,6 +176,7 @@ class Experiment:
     end: date | datetime | None = None
     outcome: DeclaredOutcome | None = None
     line: int | None = None
+    end_line: int | None = None
 
 
 @dataclass(frozen=True)

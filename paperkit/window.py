@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pandas as pd
 
 from .logs import Logs
+from .spec import instant
 from .spec_types import Experiment
 
 # Logs attributes with a timestamp column, and the file each comes from.
@@ -90,10 +91,4 @@ def _instant(moment: date | datetime | None, timezone: str, *, end: bool) -> pd.
     """Return ``moment`` as a UTC instant; an end date means the start of the next day."""
     if moment is None:
         return None
-    if _is_date(moment):
-        day = moment + timedelta(days=1) if end else moment
-        stamp = pd.Timestamp(day.isoformat()).tz_localize(timezone)
-    else:
-        stamp = pd.Timestamp(moment)
-        stamp = stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp
-    return stamp.tz_convert("UTC")
+    return pd.Timestamp(instant(moment, timezone, end=end)).tz_convert("UTC")

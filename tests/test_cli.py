@@ -118,7 +118,7 @@ def test_bad_line_is_a_warning_and_strict_refuses_to_write(
     assert strict.exit_code == 1
     assert strict.stderr == (
         warning
-        + "1 problem in the logs; --strict accepts none (see the warnings above)\n"
+        + "1 problem in the logs or the spec; --strict accepts none (see the warnings above)\n"
         + "demo: failed; nothing written for it\n"
     )
     assert not (folder / "PAPER.md").exists()
@@ -216,7 +216,7 @@ def test_validate_reports_problems_and_strict_fails(
     strict = run("validate", "--spec", str(spec), "--strict")
     assert strict.exit_code == 1
     assert strict.stderr.endswith(
-        "1 problem in the logs; --strict accepts none (see the warnings above)\n"
+        "1 problem in the logs or the spec; --strict accepts none (see the warnings above)\n"
     )
     assert not (tmp_path / ".claude/experiments/demo/PAPER.md").exists()
 

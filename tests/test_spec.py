@@ -504,3 +504,215 @@ def test_error_messages(tmp_path: Path, text: str, expected: str) -> None:
     spec = tmp_path / "experiments.yaml"
     spec.write_text(text, encoding="utf-8")
     assert error_of(spec) == f"{spec}:{expected}"
+
+
+# --- the keys added for scopes, windows, outcomes, intervals and repricing ---------------------
+
+# Line numbers matter: the expected lines below are counted by hand.
+NEW_KEYS = """\
+version: 1
+confidence: 0.9
+reconcile_tolerance: 0.1
+billing: {plan: free, apply_allowances: true}
+experiments:
+  x:
+    start: 2025-01-14
+    end: 2025-01-20T18:00:00Z
+    outcome: {verdict: Validated with caveats, reason: Spot checks}
+    criteria:
+      - text: Fast 8b
+        metric: ai.latency_ms.p95
+        op: "<"
+        target: 2000
+        where: {model: ["@cf/a", "@cf/b"], operation: summarize}
+        confidence: 0.99
+        min_n: 50
+        interval: false
+    comparison:
+      name: OpenAI
+      unit: page
+      reprice: {"@cf/a": "openai:gpt-4o-mini"}
+"""
+
+
+def test_new_keys_become_the_expected_dataclasses(tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from paperkit.spec_types import Billing, DeclaredOutcome, Reprice, Scope
+
+    spec = load_spec(write(tmp_path, NEW_KEYS))
+    assert (spec.confidence, spec.reconcile_tolerance) == (0.9, 0.1)
+    assert spec.billing == Billing(plan="free", apply_allowances=True)
+    (exp,) = spec.experiments
+    assert exp.start == date(2025, 1, 14)
+    assert exp.end == datetime(2025, 1, 20, 18, tzinfo=UTC)
+    assert exp.outcome == DeclaredOutcome("Validated with caveats", "Spot checks", line=9)
+    assert exp.criteria == (
+        Criterion(
+            text="Fast 8b",
+            metric="ai.latency_ms.p95",
+            op="<",
+            target=2000.0,
+            where=Scope(model=("@cf/a", "@cf/b"), operation=("summarize",), line=15),
+            confidence=0.99,
+            min_n=50,
+            interval=False,
+            line=11,
+        ),
+    )
+    assert exp.comparison == Comparison(
+        name="OpenAI",
+        unit="page",
+        reprice=(Reprice("@cf/a", "openai", "gpt-4o-mini", line=22),),
+        line=20,
+    )
+
+
+def test_new_keys_have_their_defaults(tmp_path: Path) -> None:
+    from paperkit.spec_types import Billing
+
+    spec = load_spec(
+        write(
+            tmp_path,
+            "version: 1\nexperiments:\n  x:\n    criteria:\n"
+            "      - {text: T, metric: ai.calls, target: 1}\n",
+        )
+    )
+    assert (spec.confidence, spec.reconcile_tolerance, spec.billing) == (0.95, 0.05, Billing())
+    (exp,) = spec.experiments
+    assert (exp.start, exp.end, exp.outcome) == (None, None, None)
+    (criterion,) = exp.criteria
+    assert (criterion.where, criterion.confidence, criterion.min_n, criterion.interval) == (
+        None,
+        None,
+        30,
+        True,
+    )
+
+
+CRITERION = (
+    "version: 1\nexperiments:\n  x:\n    criteria:\n      - {text: T, metric: ai.calls, target: 1, "
+)
+EXPERIMENT = "version: 1\nexperiments:\n  x:\n    "
+
+NEW_ERRORS = {
+    "confidence as a percentage": (
+        "version: 1\nconfidence: 95\n",
+        "2: confidence: must be a fraction between 0 and 1 such as 0.95, got 95",
+    ),
+    "confidence of 1": (
+        "version: 1\nconfidence: 1\n",
+        "2: confidence: must be a fraction between 0 and 1 such as 0.95, got 1",
+    ),
+    "confidence as text": (
+        'version: 1\nconfidence: "0.95"\n',
+        "2: confidence: expected a number, got '0.95'",
+    ),
+    "criterion confidence of 0": (
+        CRITERION + "confidence: 0}\n",
+        "5: experiments.x.criteria[0].confidence: "
+        "must be a fraction between 0 and 1 such as 0.95, got 0",
+    ),
+    "min_n of 0": (
+        CRITERION + "min_n: 0}\n",
+        "5: experiments.x.criteria[0].min_n: must be 1 or more, got 0",
+    ),
+    "min_n not whole": (
+        CRITERION + "min_n: 2.5}\n",
+        "5: experiments.x.criteria[0].min_n: expected a whole number, got 2.5",
+    ),
+    "interval not a boolean": (
+        CRITERION + "interval: maybe}\n",
+        "5: experiments.x.criteria[0].interval: expected true or false, got 'maybe'",
+    ),
+    "empty where": (
+        CRITERION + "where: {}}\n",
+        "5: experiments.x.criteria[0].where: an empty where matches everything; "
+        "name one of model, operation, workflow_name",
+    ),
+    "where with an empty list": (
+        CRITERION + "where: {model: []}}\n",
+        "5: experiments.x.criteria[0].where.model: an empty list matches nothing; "
+        "name at least one",
+    ),
+    "where misspelt key": (
+        CRITERION + "where: {modle: m}}\n",
+        "5: experiments.x.criteria[0].where.modle: unknown key; did you mean 'model'?",
+    ),
+    "where as a list": (
+        CRITERION + "where: [m]}\n",
+        "5: experiments.x.criteria[0].where: expected a mapping, got a list",
+    ),
+    "where on a manual criterion": (
+        "version: 1\nexperiments:\n  x:\n    criteria:\n"
+        "      - {text: T, manual: true, where: {model: m}}\n",
+        "5: experiments.x.criteria[0].where: not allowed with manual: true",
+    ),
+    "min_n on a manual criterion": (
+        "version: 1\nexperiments:\n  x:\n    criteria:\n"
+        "      - {text: T, manual: true, min_n: 5}\n",
+        "5: experiments.x.criteria[0].min_n: not allowed with manual: true",
+    ),
+    "where.operation on a workflows metric": (
+        "version: 1\nexperiments:\n  x:\n    criteria:\n"
+        "      - {text: T, metric: workflows.executions, target: 1, where: {operation: o}}\n",
+        "5: experiments.x.criteria[0].where: "
+        "where.operation applies to ai.* metrics only, not to workflows.executions",
+    ),
+    "start as a word": (
+        EXPERIMENT + "start: yesterday\n",
+        "4: experiments.x.start: expected a date such as 2025-01-14 or a time such as "
+        "2025-01-14T09:00:00Z, got 'yesterday'",
+    ),
+    "end on an impossible date": (
+        EXPERIMENT + "end: 2025-02-30\n",
+        "4: experiments.x.end: expected a date such as 2025-01-14 or a time such as "
+        "2025-01-14T09:00:00Z, got '2025-02-30'",
+    ),
+    "end before start": (
+        EXPERIMENT + "start: 2025-01-20\n    end: 2025-01-14\n",
+        "5: experiments.x.end: is before start (the window would be empty)",
+    ),
+    "unknown outcome": (
+        EXPERIMENT + "outcome: {verdict: Proven}\n",
+        "4: experiments.x.outcome.verdict: unknown outcome 'Proven'; expected one of "
+        "'Validated', 'Validated with caveats', 'Partially validated', 'Refuted', 'Inconclusive'",
+    ),
+    "outcome without a verdict": (
+        EXPERIMENT + "outcome: {reason: it worked}\n",
+        "4: experiments.x.outcome: missing required key 'verdict'",
+    ),
+    "reprice without a provider": (
+        EXPERIMENT + 'comparison: {name: N, reprice: {"@cf/a": gpt-4o-mini}}\n',
+        "4: experiments.x.comparison.reprice.@cf/a: expected 'provider:model' such as "
+        "'openai:gpt-4o-mini', got 'gpt-4o-mini'",
+    ),
+    "reprice without a model": (
+        EXPERIMENT + 'comparison:\n      name: N\n      reprice:\n        "@cf/a": "openai:"\n',
+        "7: experiments.x.comparison.reprice.@cf/a: expected 'provider:model' such as "
+        "'openai:gpt-4o-mini', got 'openai:'",
+    ),
+    "empty comparison unit": (
+        EXPERIMENT + "comparison: {name: N, unit: ''}\n",
+        "4: experiments.x.comparison.unit: must not be empty",
+    ),
+    "unknown billing plan": (
+        "version: 1\nbilling: {plan: enterprise}\n",
+        "2: billing.plan: unknown plan 'enterprise'; expected one of 'free', 'paid'",
+    ),
+    "misspelt billing key": (
+        "version: 1\nbilling: {apply_allowance: true}\n",
+        "2: billing.apply_allowance: unknown key; did you mean 'apply_allowances'?",
+    ),
+    "negative reconcile tolerance": (
+        "version: 1\nreconcile_tolerance: -0.1\n",
+        "2: reconcile_tolerance: must not be negative, got -0.1",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), NEW_ERRORS.values(), ids=NEW_ERRORS.keys())
+def test_new_key_error_messages(tmp_path: Path, text: str, expected: str) -> None:
+    spec = tmp_path / "experiments.yaml"
+    spec.write_text(text, encoding="utf-8")
+    assert error_of(spec) == f"{spec}:{expected}"

@@ -123,23 +123,62 @@ def append_records(
 def _locked(path: Path) -> Iterator[int]:
     """Open ``path`` for appending (and reading) and hold its exclusive lock; yields the fd."""
     flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags, 0o644)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        else:  # pragma: no cover - Windows: lock the first byte, retried for up to 10 s
-            os.lseek(fd, 0, os.SEEK_SET)
-            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+    with locked(path, flags) as fd:
+        yield fd
+
+
+@contextmanager
+def locked(path: Path, flags: int) -> Iterator[int]:
+    """Open ``path`` with ``flags`` and hold its exclusive lock until the block ends.
+
+    ``paperkit costs --write`` replaces cost-breakdown.jsonl by renaming a new file over it;
+    a writer that waited for the lock on the old file would append to a file no longer
+    there, so the lock is taken again on whatever ``path`` names once it is held.
+    """
+    while True:
+        fd = os.open(path, flags, 0o666)
         try:
-            yield fd
-        finally:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            else:  # pragma: no cover - Windows
-                os.lseek(fd, 0, os.SEEK_SET)
-                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-    finally:
+            _lock(fd)
+            if _same_file(fd, path):
+                break
+            _unlock(fd)
+        except BaseException:
+            os.close(fd)
+            raise
         os.close(fd)
+    try:
+        yield fd
+    finally:
+        try:
+            _unlock(fd)
+        finally:
+            os.close(fd)
+
+
+def _lock(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    else:  # pragma: no cover - Windows: lock the first byte, retried for up to 10 s
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+
+
+def _unlock(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    else:  # pragma: no cover - Windows
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Return whether ``path`` still names the file open as ``fd``."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
 
 def _write(fd: int, data: bytes) -> None:
