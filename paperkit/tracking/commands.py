@@ -56,7 +56,7 @@ _HELP = {
     "lists": "KV lists.",
     "class_a_ops": "R2 Class A operations (writes, lists).",
     "class_b_ops": "R2 Class B operations (reads).",
-    "period": "The period, such as day_1.",
+    "period": "The period, a date such as 2025-01-14.",
     "worker_ai_cost": "Workers AI cost, in US dollars.",
     "workflows_cost": "Workflows cost, in US dollars.",
     "d1_cost": "D1 cost, in US dollars.",
