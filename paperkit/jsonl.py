@@ -8,6 +8,9 @@ file. Past ``_RETRIES`` refusals, or where pyarrow reads nested objects, lines g
 Either way the frame is the same: a column is ``float64`` when its values are all numbers, else
 ``object`` with ``None`` for missing; columns in the order ``line``, ``text_columns``, then first
 appearance.
+
+A line that repeats an earlier one byte for byte (a write logged twice) is read once: the first
+is kept, each repeat is reported. Repeats are found by hashing all lines at once.
 """
 
 from __future__ import annotations
@@ -39,14 +42,17 @@ _JSON_TYPES = {list: "list", str: "string", int: "number", float: "number", bool
 
 @dataclass(frozen=True, eq=False)
 class RawFile:
-    """A JSONL file's records (``frame``, with a 1-based ``line`` column) and its skipped lines.
+    """A JSONL file's records (``frame``, with a 1-based ``line`` column), its skipped lines and
+    its repeated lines.
 
-    ``lines`` counts the non-blank lines, so ``lines == len(frame) + len(skipped)``.
+    ``lines`` counts the non-blank lines, so ``lines == len(frame) + len(skipped) +
+    len(repeated)``.
     """
 
     frame: pd.DataFrame
     lines: int
     skipped: tuple[DataWarning, ...]
+    repeated: tuple[DataWarning, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,14 +69,29 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
 
     JSON strings stay Python ``str`` (pyarrow alone would turn ISO dates into timestamps), JSON
     numbers become ``float64``. The ``text_columns`` are always present, all ``None`` when no
-    record has them. Skipped lines are reported as ``DataWarning(str(path), line, reason)``.
+    record has them. Skipped lines are reported as ``DataWarning(str(path), line, reason)``, and
+    so is each line that repeats an earlier one (its bytes, trimmed, are the same): that line is
+    neither a record nor a skip, whatever the line it repeats is.
     """
-    data = _quote_numbers(path.read_bytes().removeprefix(_BOM), text_columns)
+    written = path.read_bytes().removeprefix(_BOM)
+    data = _quote_numbers(written, text_columns)
     numbered = [
         (number, line) for number, raw in enumerate(data.split(b"\n"), 1) if (line := raw.strip())
     ]
     numbers = [number for number, _ in numbered]
     lines = [line for _, line in numbered]
+    count = len(lines)
+    repeated: tuple[DataWarning, ...] = ()
+    if (first := _repeats(written, lines)) is not None:  # the rare path
+        copies = np.flatnonzero(first != np.arange(count))
+        message = "repeats line {} byte for byte; counted once"
+        repeated = tuple(
+            DataWarning(str(path), numbers[row], message.format(numbers[first[row]]))
+            for row in copies
+        )
+        unique = np.flatnonzero(first == np.arange(count))
+        numbers = [numbers[row] for row in unique]
+        lines = [lines[row] for row in unique]
     pieces, skipped = _read(lines, text_columns)
     names = dict.fromkeys(name for piece in pieces for name in piece.columns)
     columns = {
@@ -79,7 +100,37 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
     }
     kept = [numbers[row] for piece in pieces for row in piece.rows]
     warnings = tuple(DataWarning(str(path), numbers[row], reason) for row, reason in skipped)
-    return RawFile(_frame(columns, kept, text_columns), len(lines), warnings)
+    return RawFile(_frame(columns, kept, text_columns), count, warnings, repeated)
+
+
+def _repeats(written: bytes, lines: list[bytes]) -> np.ndarray | None:
+    """Return, for each of ``lines``, the index of the first line written with the same bytes
+    (its own index when it is the first); None when no line repeats another, the normal case.
+
+    ``lines`` are the file's non-blank lines after ``_quote_numbers``, which may make different
+    lines equal (``"cost_estimate":0.5`` and ``"cost_estimate":"0.5"``) but never equal lines
+    different, and keeps every line where it is. So the lines as written are split and compared
+    only when some quoted lines repeat; the normal path costs one hash of every line.
+    """
+    if not pd.Series(lines, dtype=object).duplicated().any():
+        return None
+    as_written = [line for raw in written.split(b"\n") if (line := raw.strip())]
+    if len(as_written) != len(lines):
+        raise AssertionError("_quote_numbers added or blanked a line")
+    return _first_copies(as_written)
+
+
+def _first_copies(lines: list[bytes]) -> np.ndarray | None:
+    """Return, for each line, the index of the first line with the same bytes; None when all
+    differ.
+
+    One hash of every line (``pandas.factorize``), so a big file costs no Python loop.
+    """
+    codes, distinct = pd.factorize(np.array(lines, dtype=object))
+    if len(distinct) == len(lines):
+        return None
+    _, firsts = np.unique(codes, return_index=True)  # firsts[code]: where it first appears
+    return firsts[codes]
 
 
 def _quote_numbers(data: bytes, text_columns: Sequence[str]) -> bytes:

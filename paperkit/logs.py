@@ -5,7 +5,10 @@ columns (present even when the file or the field is missing), the sessions of ``
 ``FileStats`` per file, and the problems found as ``DataWarning`` values. A record that cannot be
 used is skipped with its reason; a value that cannot be read but does not spoil the record is
 left missing with a warning. This module owns the files and their layouts (which columns, which
-fields are required, the order of the problems); ``paperkit.values`` converts the columns.
+fields are required, the order of the problems); ``paperkit.values`` converts the columns, and
+``paperkit.sanity`` reports records whose fields contradict each other and drops the earlier
+records of a repeated ``execution_id``. A line repeated byte for byte is read once
+(``paperkit.jsonl``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from paperkit import values
+from paperkit import sanity, values
 from paperkit.errors import DataWarning, PaperkitError
 from paperkit.jsonl import read_jsonl
 from paperkit.sessionlog import Session, parse_sessions
@@ -46,6 +49,7 @@ class _Layout:
     names: str  # the contract's columns, in order, separated by spaces
     required: str | None = None
     timestamp_required: bool = True
+    unique: str | None = None  # a field naming the record: of records sharing it, the last counts
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -64,6 +68,7 @@ _LAYOUTS = {
         "line timestamp iteration workflow_name execution_id duration_ms steps steps_succeeded"
         " steps_failed cpu_ms success error cost_logged",
         required="execution_id",
+        unique="execution_id",
     ),
     "cloudflare.jsonl": _Layout(
         "cloudflare",
@@ -93,9 +98,12 @@ FILE_NAMES = (*_LAYOUTS, LOG_MD)
 
 @dataclass(frozen=True)
 class FileStats:
-    """What was read from one file: ``lines`` (non-blank) = ``records`` kept + ``skipped``.
+    """What was read from one file, each non-blank line counted once.
 
-    For log.md, ``records`` is the number of sessions.
+    ``lines`` (non-blank) = ``records`` kept + ``skipped`` (lines that cannot be used) +
+    ``repeated`` (lines that repeat an earlier line byte for byte) + ``duplicates`` (records
+    dropped because a later one has the same ``execution_id``). For log.md, ``records`` is the
+    number of sessions, and the other counts are 0.
     """
 
     name: str
@@ -103,6 +111,8 @@ class FileStats:
     lines: int
     records: int
     skipped: int
+    repeated: int = 0
+    duplicates: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,18 +168,28 @@ def _load_jsonl(
         except OSError as error:
             raise PaperkitError(f"cannot read {name}: {error.strerror}", where) from error
         frame, lines = raw.frame, raw.lines
-        found = [dataclasses.replace(w, path=where) for w in raw.skipped]
+        found = [dataclasses.replace(w, path=where) for w in raw.skipped + raw.repeated]
+        repeated = len(raw.repeated)
     else:
-        frame, lines, found = pd.DataFrame({"line": pd.Series([], dtype=np.int64)}), 0, []
+        frame, lines = pd.DataFrame({"line": pd.Series([], dtype=np.int64)}), 0
+        found, repeated = [], 0
     checked = values.Checks(frame, where)
     columns = _convert(frame, layout, checked)
+    sanity.check(columns, checked)
     kept = ~checked.skipped
+    duplicates = 0
+    if field := layout.unique:
+        dropped, later = sanity.later_records(field, columns[field], kept, checked.lines, where)
+        kept &= ~dropped
+        found += later
+        duplicates = len(later)
     extras = [c for c in frame.columns if c not in columns and c not in sources]
     result = pd.concat([pd.DataFrame(columns), frame[extras]], axis=1)[kept]
     found += checked.skips + [w for row, w in checked.warnings if kept[row]]
     found.sort(key=lambda w: w.line or 0)
-    skipped = lines - int(kept.sum())
-    stats = FileStats(name, present, lines, int(kept.sum()), skipped)
+    records = int(kept.sum())
+    skipped = lines - records - repeated - duplicates
+    stats = FileStats(name, present, lines, records, skipped, repeated, duplicates)
     return result.reset_index(drop=True), stats, found
 
 

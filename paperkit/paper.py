@@ -317,10 +317,17 @@ def context(p: PaperInputs) -> dict[str, Any]:
 def _file_row(logs: Logs, name: str) -> dict[str, str]:
     stats = logs.files[name]
     if not stats.present:
-        return {"name": name, "lines": "missing", "records": "-", "skipped": "-"}
+        return {
+            "name": name,
+            "lines": "missing",
+            "records": "-",
+            "skipped": "-",
+            "repeated": "-",
+        }
     return {
         "name": name,
         "lines": f"{stats.lines:,}",
         "records": f"{stats.records:,}",
         "skipped": f"{stats.skipped:,}",
+        "repeated": f"{stats.repeated + stats.duplicates:,}",
     }

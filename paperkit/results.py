@@ -91,7 +91,13 @@ def results_json(p: PaperInputs) -> str:
         for r in p.results
     ]
     files = {
-        name: {"lines": s.lines, "records": s.records, "skipped": s.skipped}
+        name: {
+            "lines": s.lines,
+            "records": s.records,
+            "skipped": s.skipped,
+            "repeated": s.repeated,
+            "duplicates": s.duplicates,
+        }
         for name in FILE_NAMES
         if (s := p.logs.files[name]).present
     }

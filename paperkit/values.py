@@ -86,7 +86,7 @@ class _Parts:
             self.strings = raw.where(is_text, None)
             self.numbers = raw.where(is_number, np.nan).astype(np.float64)
             self.other = raw.notna().to_numpy() & ~is_text & ~is_number
-        blank = pc.equal(pc.utf8_trim_whitespace(_arrow(self.strings)), "")
+        blank = pc.equal(pc.utf8_trim_whitespace(arrow_text(self.strings)), "")
         self.missing = raw.isna().to_numpy() | pc.fill_null(blank, False).to_numpy(
             zero_copy_only=False
         )
@@ -109,36 +109,36 @@ def timestamp(checks: Checks, *, required: bool) -> pd.Series:
     if required:
         checks.skip(stamp.missing, lambda _: "missing timestamp")
     unparseable = ~stamp.missing & parsed.isna().to_numpy()
-    checks.skip(unparseable, lambda r: f"unparseable timestamp {_quoted(stamp.raw.iat[r])}")
+    checks.skip(unparseable, lambda r: f"unparseable timestamp {quoted(stamp.raw.iat[r])}")
     return parsed.astype("datetime64[ns, UTC]")
 
 
 def number(field: str, checks: Checks) -> pd.Series:
     """A count, token or duration field as float64; skips text that is no number, and negatives."""
     parts = _Parts(checks.column(field))
-    values, bad, written = parts.numbers, parts.other, parts.text
-    if written.notna().any():  # numbers written as strings, "1200"
-        from_text = pd.to_numeric(written, errors="coerce").astype(np.float64)
+    values, bad, as_text = parts.numbers, parts.other, parts.text
+    if as_text.notna().any():  # numbers written as strings, "1200"
+        from_text = pd.to_numeric(as_text, errors="coerce").astype(np.float64)
         values = values.fillna(from_text)
-        bad = bad | (written.notna() & from_text.isna()).to_numpy()
+        bad = bad | (as_text.notna() & from_text.isna()).to_numpy()
     bad = bad | (values.notna() & ~np.isfinite(values)).to_numpy()
     show = parts.raw.iat
-    checks.skip(bad, lambda r: f"{field}: not a number: {_quoted(show[r])}")
-    checks.skip(values < 0, lambda r: f"{field}: negative value {_shown(show[r])}")
+    checks.skip(bad, lambda r: f"{field}: not a number: {quoted(show[r])}")
+    checks.skip(values < 0, lambda r: f"{field}: negative value {written(show[r])}")
     return values.where(~bad)
 
 
 def money(field: str, checks: Checks) -> pd.Series:
     """US dollars (``0.01``, ``"$0.01"``, ``"USD 1,234.50"``) as float64; warns on the rest."""
     parts = _Parts(checks.column(field))
-    digits = pc.struct_field(pc.extract_regex(_arrow(parts.text), _MONEY_TEXT), "digits")
+    digits = pc.struct_field(pc.extract_regex(arrow_text(parts.text), _MONEY_TEXT), "digits")
     from_text = pc.cast(pc.replace_substring(digits, ",", ""), pa.float64())
     from_text = pd.Series(from_text.to_numpy(zero_copy_only=False), index=parts.raw.index)
     values = parts.numbers.fillna(from_text)
     unusable = values.isna() | (values < 0) | ~np.isfinite(values)
     bad = ~parts.missing & unusable.to_numpy()
     message = "cannot read {} as US dollars; treated as missing"
-    checks.warn(bad, lambda r: f"{field}: " + message.format(_quoted(parts.raw.iat[r])))
+    checks.warn(bad, lambda r: f"{field}: " + message.format(quoted(parts.raw.iat[r])))
     return values.where(~bad)
 
 
@@ -148,7 +148,7 @@ def duration(field: str, checks: Checks) -> pd.Series:
     values = _each(parts.raw.where(~parts.missing, None), parse_minutes).astype(np.float64)
     bad = ~parts.missing & values.isna().to_numpy()
     message = "cannot read {} as a duration; treated as missing"
-    checks.warn(bad, lambda r: f"{field}: " + message.format(_quoted(parts.raw.iat[r])))
+    checks.warn(bad, lambda r: f"{field}: " + message.format(quoted(parts.raw.iat[r])))
     return values
 
 
@@ -159,7 +159,7 @@ def success(checks: Checks) -> pd.Series:
         return raw.astype("boolean")
     values = _each(raw, _truth)
     message = "success: expected true or false, got {}; treated as unknown"
-    checks.warn(raw.notna() & values.isna(), lambda r: message.format(_quoted(raw.iat[r])))
+    checks.warn(raw.notna() & values.isna(), lambda r: message.format(quoted(raw.iat[r])))
     return values.astype("boolean")
 
 
@@ -174,17 +174,17 @@ def text(raw: pd.Series) -> pd.Series:
     """A text field as Python str with None for missing; other JSON values written as text."""
     if raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
         return raw
-    return _each(raw, lambda v: None if _is_na(v) else _shown(v, limit=None))
+    return _each(raw, lambda v: None if _is_na(v) else written(v, limit=None))
 
 
 def lowered_text(raw: pd.Series) -> pd.Series:
     """A text field as ``text`` gives it, then trimmed and lower-cased (``resource``)."""
-    lower = pc.utf8_lower(pc.utf8_trim_whitespace(_arrow(text(raw))))
+    lower = pc.utf8_lower(pc.utf8_trim_whitespace(arrow_text(text(raw))))
     return pd.Series(lower.to_numpy(zero_copy_only=False), index=raw.index, dtype=object)
 
 
-def _arrow(strings: pd.Series) -> pa.Array:
-    """A column of str/None as a pyarrow string array, for pyarrow's vectorised string kernels."""
+def arrow_text(strings: pd.Series) -> pa.Array:
+    """Return a column of str/None as a pyarrow string array, for pyarrow's string kernels."""
     try:
         return pa.array(strings.to_numpy(), type=pa.string(), from_pandas=True)
     except UnicodeEncodeError:  # a lone surrogate, which json.loads lets through
@@ -201,8 +201,12 @@ def _is_na(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _shown(value: object, limit: int | None = 60) -> str:
-    """A JSON value as text for a message or a text column (``5.0`` as ``5``)."""
+def written(value: object, limit: int | None = 60) -> str:
+    """Return a JSON value as text for a message or a text column (``5.0`` as ``5``).
+
+    Past ``limit`` characters the text is cut to ``limit - 3`` and ``...``, so one long value
+    cannot swamp a warning.
+    """
     if isinstance(value, str):
         string = value
     elif isinstance(value, float) and value.is_integer():
@@ -214,5 +218,6 @@ def _shown(value: object, limit: int | None = 60) -> str:
     return string if limit is None or len(string) <= limit else string[: limit - 3] + "..."
 
 
-def _quoted(value: object) -> str:
-    return f"'{_shown(value)}'"
+def quoted(value: object) -> str:
+    """``value`` as ``written`` gives it, in single quotes: how messages show a logged value."""
+    return f"'{written(value)}'"

@@ -83,11 +83,12 @@ def test_a_value_changes_type_in_the_middle(tmp_path, one_by_one):
 
 
 def test_more_bad_lines_than_retries(tmp_path, one_by_one):
-    bad = {f"line{125 * k + 63}": '{"model": "m",' for k in range(40)}
+    # Each bad line differs from the others, or all but the first would be repeats.
+    bad = {f"line{125 * k + 63}": f'{{"model": "m{k:02}",' for k in range(40)}
     path = write(tmp_path, worker_ai(**bad))
     raw = read_jsonl(path, text_columns=TEXT)
     lines = [125 * k + 63 for k in range(40)]
-    reason = "not valid JSON: Expecting property name enclosed in double quotes at column 15"
+    reason = "not valid JSON: Expecting property name enclosed in double quotes at column 17"
     assert raw.skipped == tuple(DataWarning(str(path), line, reason) for line in lines)
     assert (raw.lines, len(raw.frame)) == (5_000, 4_960)
     # 32 bad lines found one at a time, then the rest of the file read line by line.

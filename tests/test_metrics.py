@@ -365,7 +365,13 @@ def test_skipped_worker_ai_records_are_in_no_number(tmp_path: Path) -> None:
     assert "missing model" in warnings[3]
     assert "negative" in warnings[4]
     quality = json.loads(result.results)["data_quality"]
-    assert quality["files"]["worker-ai.jsonl"] == {"lines": 7, "records": 2, "skipped": 5}
+    assert quality["files"]["worker-ai.jsonl"] == {
+        "lines": 7,
+        "records": 2,
+        "skipped": 5,
+        "repeated": 0,
+        "duplicates": 0,
+    }
 
 
 def test_skipped_workflow_records_are_in_no_number(tmp_path: Path) -> None:
