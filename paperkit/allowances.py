@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .pricing import LIST_PRICE, LOGGED, UNPRICED
-from .rates import SERVICE_FIELDS, Rates, rates_data
+from .rates import FIELD_WORDS, SERVICE_FIELDS, Rates, rates_data
 
 # Columns added to the priced frames by ``apply_allowances``.
 AFTER = "after_usd"  # the record's cost after allowances; NaN when unknown
@@ -36,19 +36,9 @@ OVER = "over_limit"  # usage past an allowance that the plan refuses rather than
 PERIODS = ("day", "month", "invocation")
 _PERIOD_WORDS = {"day": "per UTC day", "month": "per calendar month (UTC)", "invocation": "per run"}
 _LABELS = {"workers_ai": "Workers AI", "workflows": "Workflows", "d1": "D1", "kv": "KV", "r2": "R2"}
-_FIELD_WORDS = {
-    "neurons": "Neurons",
-    "invocation": "requests (Workflow invocations)",
-    "cpu_ms": "CPU-ms",
-    "rows_read": "rows read",
-    "rows_written": "rows written",
-    "reads": "reads",
-    "writes": "writes",
-    "deletes": "deletes",
-    "lists": "lists",
-    "class_a_ops": "Class A operations",
-    "class_b_ops": "Class B operations",
-}
+
+# Allowances count Neurons, and Workflow invocations as the requests they share with Workers.
+_WORDS = {**FIELD_WORDS, "neurons": "Neurons", "invocation": "requests (Workflow invocations)"}
 
 
 @dataclass(frozen=True)
@@ -259,7 +249,7 @@ def describe(plan: Plan) -> list[str]:
         mine = [a for a in plan.allowances if a.service == service]
         parts = []
         for per in dict.fromkeys(a.per for a in mine):
-            amounts = [f"{a.amount:,.0f} {_FIELD_WORDS[a.field]}" for a in mine if a.per == per]
+            amounts = [f"{a.amount:,.0f} {_WORDS[a.field]}" for a in mine if a.per == per]
             parts.append(f"{_joined(amounts)} {_PERIOD_WORDS[per]}")
         text = f"{_LABELS[service]}: {' and '.join(parts)}"
         if service == "workers_ai":

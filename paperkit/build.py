@@ -1,4 +1,4 @@
-"""The pipeline from spec and logs to PAPER.md and results.json; the only module that writes.
+"""The pipeline from spec and logs to PAPER.md and results.json; the one writer of papers.
 
 ``render_experiment`` reads, computes and renders, returning text; ``plan_update`` merges it
 into the existing PAPER.md (:mod:`paperkit.update`); ``write_update`` writes atomically, so a
@@ -8,8 +8,6 @@ failed build leaves the previous paper untouched. ``build_each`` runs them per e
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import criteria, metrics, paper, paper_criteria, pricing, provenance, window
+from .atomic import write_atomic
 from .errors import DataWarning, PaperkitError, shown
 from .evidence import check_scope, measure
 from .logs import FILE_NAMES, Logs, load_logs
@@ -170,22 +169,6 @@ def _judge(
     return criteria.judge(criterion, measured, confidence)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (never half a file)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain write would have.
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def render_all(spec: Spec, names: list[str]) -> list[BuildResult]:
     """Render each named experiment, or every one when ``names`` is empty; write nothing."""
     return [render_experiment(spec, name) for name in names_to_build(spec, names)]
@@ -225,11 +208,11 @@ def write_update(update: Update) -> None:
     update.paper_path.parent.mkdir(parents=True, exist_ok=True)
     if update.backup and update.old_paper is not None:
         backup = update.paper_path.with_name(update.paper_path.name + BACKUP_SUFFIX)
-        _write_atomic(backup, update.old_paper)
+        write_atomic(backup, update.old_paper.encode("utf-8"))
     if update.results_changed:
-        _write_atomic(update.results_path, update.results)
+        write_atomic(update.results_path, update.results.encode("utf-8"))
     if update.paper_changed:
-        _write_atomic(update.paper_path, update.paper)
+        write_atomic(update.paper_path, update.paper.encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -295,9 +278,3 @@ def worst(codes: list[int]) -> int:
         if code in codes:
             return code
     return max(codes, default=0)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -22,41 +22,14 @@ from .build import (
     render_experiment,
     worst,
 )
-from .errors import DataWarning, PaperkitError, shown
+from .errors import DataWarning, shown
+from .options import CONTEXT, SPEC_OPTION, Group
 from .schema import schema_text
 from .spec import load_spec
 from .summary import summary as summarize
 from .tracking.commands import COMMANDS
 from .tracking.costs_command import costs
 from .wording import count
-
-SPEC_OPTION = click.option(
-    "--spec",
-    "spec_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("experiments.yaml"),
-    show_default=True,
-    help="The experiments spec; relative paths in it resolve against its folder.",
-)
-
-
-class _Failure(click.ClickException):
-    """A PaperkitError on its way out: printed as its own ``path:line: message`` line."""
-
-    def show(self, file: Any = None) -> None:
-        click.echo(self.message, err=True)
-
-
-class _Cli(click.Group):
-    """Turns every PaperkitError into one line on stderr and its exit code (1)."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except PaperkitError as e:
-            failure = _Failure(str(e))
-            failure.exit_code = e.exit_code
-            raise failure from e
 
 
 def _warn(warnings: Any, spec_path: Path) -> None:
@@ -67,13 +40,13 @@ def _warn(warnings: Any, spec_path: Path) -> None:
         click.echo(f"warning: {where}", err=True)
 
 
-@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="paperkit")
 def cli() -> None:
     """Turn an AI experiment's logs and experiments.yaml into an honest, reproducible PAPER.md."""
 
 
-@cli.command()
+@cli.command(context_settings=CONTEXT)
 @click.argument("names", nargs=-1)
 @click.option(
     "--all",
@@ -196,7 +169,7 @@ def _report(built: Built, spec_path: Path, *, check: bool, show_diff: bool) -> N
         click.echo(f"{result.name}: up to date {state}", err=True)
 
 
-@cli.command()
+@cli.command(context_settings=CONTEXT)
 @click.argument("name")
 @SPEC_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as a JSON object.")
@@ -216,7 +189,7 @@ def metrics(name: str, spec_path: Path, as_json: bool) -> None:
         click.echo(f"{key:<{width}}  {'null' if value is None else value}")
 
 
-@cli.command()
+@cli.command(context_settings=CONTEXT)
 @click.argument("names", nargs=-1)
 @SPEC_OPTION
 @click.option("--strict", is_flag=True, help="Exit 1 when any log line is skipped or unreadable.")
@@ -236,7 +209,7 @@ def validate(names: tuple[str, ...], spec_path: Path, strict: bool) -> None:
     click.echo(f"{spec_path}: ok", err=True)
 
 
-@cli.command()
+@cli.command(context_settings=CONTEXT)
 def schema() -> None:
     """Print the JSON Schema of experiments.yaml.
 
@@ -245,7 +218,7 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
-@cli.command()
+@cli.command(context_settings=CONTEXT)
 @click.argument("name")
 @SPEC_OPTION
 def summary(name: str, spec_path: Path) -> None:

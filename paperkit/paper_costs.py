@@ -13,23 +13,10 @@ from .costs import Basis
 from .logs import Logs
 from .metrics import Metrics, latency_seconds
 from .pricing import ModelPriceInfo
-from .rates import Rates
+from .rates import FIELD_WORDS, Rates
 from .render import MISSING, num, pct, usd
 from .spec_types import Comparison
 from .wording import count
-
-_FIELD_WORDS = {
-    "invocation": "invocations",
-    "cpu_ms": "CPU-ms",
-    "rows_read": "rows read",
-    "rows_written": "rows written",
-    "reads": "reads",
-    "writes": "writes",
-    "deletes": "deletes",
-    "lists": "lists",
-    "class_a_ops": "Class A operations",
-    "class_b_ops": "Class B operations",
-}
 
 
 @dataclass(frozen=True)
@@ -249,7 +236,7 @@ def prices(infos: tuple[ModelPriceInfo, ...], logs: Logs, rates: Rates) -> list[
     for label, key, *_ in services:
         rate = rates[key]
         price = ", ".join(
-            f"{usd(v, 3)} per M {_FIELD_WORDS[field]}" for field, v in rate.per_m.items()
+            f"{usd(v, 3)} per M {FIELD_WORDS[field]}" for field, v in rate.per_m.items()
         )
         rows.append({"item": label, "price": price, "source": rate.source})
     return rows

@@ -63,3 +63,18 @@ def load_rates() -> Rates:
             source=sources[entry["source"]],
         )
     return Rates(services)
+
+
+# How the paper and the costs command name each usage field a rate applies to.
+FIELD_WORDS = {
+    "invocation": "invocations",
+    "cpu_ms": "CPU-ms",
+    "rows_read": "rows read",
+    "rows_written": "rows written",
+    "reads": "reads",
+    "writes": "writes",
+    "deletes": "deletes",
+    "lists": "lists",
+    "class_a_ops": "Class A operations",
+    "class_b_ops": "Class B operations",
+}

@@ -71,7 +71,11 @@ def inline(value: Any) -> str:
 
 def block(content: str, name: str) -> str:
     """Wrap a generated section in paperkit's markers, with the hash of its content."""
-    return wrap(name, content.strip("\n") + "\n")
+    text = content.strip("\n")
+    try:
+        return wrap(name, text + "\n" if text else "")
+    except ValueError as e:
+        raise jinja2.TemplateRuntimeError(str(e)) from e
 
 
 FILTERS: dict[str, Callable[..., str]] = {

@@ -85,6 +85,9 @@ DEFAULT_ROOT = ".claude/experiments"
 DEFAULT_TIMEZONE = "UTC"
 
 _FOLDER_NAME = re.compile(r"[A-Za-z0-9._-]+")
+# Dates only as YYYY-MM-DD: Python also reads 20250114, but as a time (midnight), so an end
+# written that way would leave its own day out.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def load_spec(path: Path) -> Spec:
@@ -201,7 +204,10 @@ def _moment(node: Node, where: str) -> date | datetime:
     raw = node.value if isinstance(node.value, str) else None
     if raw is not None:
         try:
-            return date.fromisoformat(raw) if len(raw) == 10 else datetime.fromisoformat(raw)
+            if _DATE.fullmatch(raw):
+                return date.fromisoformat(raw)
+            if _DATE.fullmatch(raw[:10]) and raw[10:11] in ("T", " "):
+                return datetime.fromisoformat(raw)
         except ValueError:
             pass
     message = (

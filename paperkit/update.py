@@ -13,7 +13,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .blocks import Block, Merge, NoAnchorError, merge
+from .blocks import Block, Merge, NoAnchorError, merge, parse
 from .errors import DataWarning, PaperkitError, shown
 
 BACKUP_SUFFIX = ".bak"
@@ -120,6 +120,9 @@ def plan(paper_path: Path, results_path: Path, paper: str, results: str, *, forc
     markers are broken or absent (a file without markers only with ``force``).
     """
     old_paper, old_results = _read(paper_path), _read(results_path)
+    # The generated paper must itself be well formed (a custom template could repeat a block
+    # name), or the next rebuild could not merge into what this one writes.
+    parse(paper, f"{shown(paper_path)} (as generated)")
     if old_paper is None:
         return Update(paper_path, results_path, paper, results, None, old_results, False, ())
     try:

@@ -6,8 +6,6 @@ which of those looks a metric gets (a rate as %, a cost in USD, a latency in ms)
 
 from __future__ import annotations
 
-from typing import Any
-
 from .render import MISSING, num, pct, usd
 
 
@@ -28,27 +26,6 @@ def format_metric(metric: str, value: float | int | None) -> str:
     if metric.endswith("_minutes"):
         return duration(value)
     return num(value, 0 if float(value).is_integer() else 1)
-
-
-def sample_size(metric: str, values: dict[str, Any]) -> str:
-    """Return how many records a metric is computed from, as shown in the n column."""
-    if metric.startswith("ai."):
-        basis = values.get("ai.calls")
-    elif metric.startswith("workflows."):
-        basis = values.get("workflows.executions")
-    elif metric.startswith("units.per_day") or metric == "days":
-        basis = values.get("days")
-    elif (
-        metric.startswith("cost.per_")
-        or metric.startswith("comparison.")
-        or metric == "units.count"
-    ):
-        basis = values.get("units.count")
-    elif metric.startswith("dev."):
-        basis = values.get(metric.rsplit("_", 1)[0] if metric.endswith("_minutes") else metric)
-    else:
-        basis = None
-    return num(basis) if basis is not None else MISSING
 
 
 def count(n: int, noun: str) -> str:

@@ -262,3 +262,46 @@ def test_an_unchanged_rebuild_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "demo: up to date (Validated)" in result.stderr
     assert paper.stat().st_mtime_ns == stamp
+
+
+def test_highlights_added_to_the_spec_later_land_under_their_heading(tmp_path: Path) -> None:
+    spec = project(tmp_path)
+    assert run(spec, "demo").exit_code == 0
+    paper = paper_of(tmp_path)
+    first = paper.read_text()
+    heading = "## WHAT I (CLAUDE CODE) DID WELL\n"
+    assert "_What did Claude Code do well here?" in first  # the prompt, outside any block
+    spec.write_text(
+        spec.read_text() + "    did_well:\n      - {title: Retries, text: Added backoff.}\n"
+    )
+    assert run(spec, "demo").exit_code == 0
+    text = paper.read_text()
+    after_heading = text[text.index(heading) + len(heading) :]
+    assert after_heading.startswith(
+        "\n<!-- paperkit:begin did_well -->\n### 1. Retries\n\nAdded backoff.\n"
+    )
+
+
+def test_a_template_repeating_a_block_name_fails_on_the_first_build(tmp_path: Path) -> None:
+    spec = project(tmp_path)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates/paper.md.j2").write_text(
+        '{% filter block("a") %}x{% endfilter %}\n\n{% filter block("a") %}y{% endfilter %}\n'
+    )
+    result = run(spec, "demo")
+    assert result.exit_code == 1
+    where = f"{paper_of(tmp_path).as_posix()} (as generated):5: "
+    assert result.stderr.startswith(where)
+    assert not paper_of(tmp_path).exists()
+
+
+def test_a_bad_block_name_in_a_template_is_a_template_error(tmp_path: Path) -> None:
+    spec = project(tmp_path)
+    (tmp_path / "templates/sections").mkdir(parents=True)
+    (tmp_path / "templates/sections/dev_metrics.md.j2").write_text(
+        'x\n{% filter block("Bad Name") %}y{% endfilter %}\n'
+    )
+    result = run(spec, "demo")
+    assert result.exit_code == 1
+    where = (tmp_path / "templates/sections/dev_metrics.md.j2").as_posix()
+    assert f"{where}:2: template error: block name 'Bad Name'" in result.stderr

@@ -274,3 +274,9 @@ def test_end_before_start_across_offsets_is_a_spec_error(tmp_path: Path) -> None
         )
     else:
         raise AssertionError("an end before the start was accepted")
+
+
+def test_a_date_not_written_as_yyyy_mm_dd_is_an_error(tmp_path: Path) -> None:
+    text = spec_of(start="2025-01-14", end="20250115")
+    message = load_error(tmp_path, text)
+    assert message.startswith("7: experiments.exp.end: expected a date such as 2025-01-14")

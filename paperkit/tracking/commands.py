@@ -14,18 +14,10 @@ import click
 
 from paperkit.errors import shown
 from paperkit.importers.wrangler_tail import TailImport, import_wrangler_tail
+from paperkit.options import CONTEXT, SPEC_OPTION
 from paperkit.tracking.append import log_record
 from paperkit.tracking.init import init_experiment
 from paperkit.tracking.records import KINDS, Kind, field_type
-
-SPEC_OPTION = click.option(
-    "--spec",
-    "spec_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("experiments.yaml"),
-    show_default=True,
-    help="The experiments spec; relative paths in it resolve against its folder.",
-)
 
 # What each field holds, for --help; a field not listed is described by its name.
 _HELP = {
@@ -84,7 +76,7 @@ def _option_name(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-@click.command("init")
+@click.command("init", context_settings=CONTEXT)
 @click.argument("name")
 @SPEC_OPTION
 @click.option("--title", help="The experiment's title (log.md and the spec).")
@@ -128,12 +120,13 @@ def _log_command(kind: Kind) -> click.Command:
         params=params,
         help=f"{summary}\n\nNAME is the experiment (a folder under the spec's root).",
         short_help=summary,
+        context_settings=CONTEXT,
     )
     SPEC_OPTION(command)
     return command
 
 
-@click.group("log")
+@click.group("log", context_settings=CONTEXT)
 def log() -> None:
     """Append one checked record to an experiment's log files.
 
@@ -145,12 +138,16 @@ for _kind in KINDS.values():
     log.add_command(_log_command(_kind))
 
 
-@click.group("import")
+@click.group("import", context_settings=CONTEXT)
 def import_() -> None:
     """Import records from other tools' output into an experiment's logs."""
 
 
-@import_.command("wrangler-tail", short_help="Import a `wrangler tail --format json` capture.")
+@import_.command(
+    "wrangler-tail",
+    context_settings=CONTEXT,
+    short_help="Import a `wrangler tail --format json` capture.",
+)
 @click.argument("capture", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--experiment", "name", required=True, help="The experiment to import into.")
 @SPEC_OPTION

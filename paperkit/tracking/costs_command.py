@@ -16,7 +16,8 @@ import click
 
 from paperkit.allowances import Plan, describe
 from paperkit.daily import BREAKDOWN, LABELS, NO_RECORDS, RESOURCES, DailyCosts, Day, daily_costs
-from paperkit.errors import DataWarning, PaperkitError, shown
+from paperkit.errors import DataWarning, shown
+from paperkit.options import CONTEXT, SPEC_OPTION, Command
 from paperkit.render import usd
 from paperkit.spec import load_spec
 from paperkit.tracking.upsert import Upserted, encode, upsert_days
@@ -203,36 +204,9 @@ def write(costs: DailyCosts, days: list[Day], path: Path) -> Upserted:
     return upsert_days(path, lines, costs.timezone)
 
 
-class _Failure(click.ClickException):
-    """A PaperkitError on its way out: printed as its own ``path:line: message`` line."""
-
-    def show(self, file: Any = None) -> None:
-        click.echo(self.message, err=True)
-
-
-class _Command(click.Command):
-    """Turns a PaperkitError into one line on stderr and exit code 1, as the ``paperkit`` group
-    does, so the command behaves the same when invoked on its own."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except PaperkitError as e:
-            failure = _Failure(str(e))
-            failure.exit_code = e.exit_code
-            raise failure from e
-
-
-@click.command(cls=_Command)
+@click.command(cls=Command, context_settings=CONTEXT)
 @click.argument("name")
-@click.option(
-    "--spec",
-    "spec_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("experiments.yaml"),
-    show_default=True,
-    help="The experiments spec; relative paths in it resolve against its folder.",
-)
+@SPEC_OPTION
 @click.option(
     "--date",
     "day",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from paperkit import values
+from paperkit.atomic import write_atomic
 from paperkit.daily import record_days
 from paperkit.errors import PaperkitError, shown
 from paperkit.jsonl import read_jsonl
@@ -79,7 +79,7 @@ def upsert_days(path: Path, lines: Mapping[date, bytes], timezone: str) -> Upser
             result, out = _merge(path, segments, days, lines)
             new = (_BOM if bom else b"") + b"\n".join(out)
             if new != data:
-                _write_atomic(path, new, os.fstat(fd).st_mode)
+                write_atomic(path, new)
     except OSError as error:
         raise PaperkitError(f"cannot write: {error.strerror}", shown(path)) from error
     return Upserted(path, *result, changed=new != data)
@@ -152,18 +152,3 @@ def _read_all(fd: int) -> bytes:
     while chunk := os.read(fd, 1 << 20):
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename (never half a file)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, mode & 0o7777)  # the mode of the file it replaces, not mkstemp's 0600
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

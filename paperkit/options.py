@@ -1,0 +1,61 @@
+"""What every ``paperkit`` command shares: the ``--spec`` option and how errors leave.
+
+A PaperkitError becomes one ``path:line: message`` line on stderr and its exit code, in one
+place, for the group and for a command invoked on its own (as the tests do).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import PaperkitError
+
+# -h as well as --help, on every command. Set on each command, not only on the group: click
+# keeps a command's help option once made, so one invoked alone first would lose -h.
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+SPEC_OPTION = click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("experiments.yaml"),
+    show_default=True,
+    help="The experiments spec; relative paths in it resolve against its folder.",
+)
+
+
+class Failure(click.ClickException):
+    """A PaperkitError on its way out: printed as its own ``path:line: message`` line."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+def failure(error: PaperkitError) -> Failure:
+    """Return the click exception that prints ``error`` and exits with its code."""
+    found = Failure(str(error))
+    found.exit_code = error.exit_code
+    return found
+
+
+class Command(click.Command):
+    """A command that turns a PaperkitError into one line on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PaperkitError as e:
+            raise failure(e) from e
+
+
+class Group(click.Group):
+    """A group that does the same for every command under it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PaperkitError as e:
+            raise failure(e) from e
