@@ -16,7 +16,6 @@ from .build import (
     Built,
     build_each,
     check_strict,
-    experiment_names,
     find_experiment,
     render_all,
     render_experiment,
@@ -192,20 +191,39 @@ def metrics(name: str, spec_path: Path, as_json: bool) -> None:
 @cli.command(context_settings=CONTEXT)
 @click.argument("names", nargs=-1)
 @SPEC_OPTION
-@click.option("--strict", is_flag=True, help="Exit 1 when any log line is skipped or unreadable.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when any log line is skipped or unreadable, or a declared outcome differs.",
+)
 def validate(names: tuple[str, ...], spec_path: Path, strict: bool) -> None:
-    """Check the spec and every log without writing anything.
+    """Check the spec, the logs and each PAPER.md; write nothing.
 
-    NAMES limit the check to those experiments (default: all of them).
+    NAMES limit the check to those experiments (default: all of them). The checks and
+    messages are a build's: a hand-edited block or a broken marker in PAPER.md is reported
+    as build would report it.
     """
     spec = load_spec(spec_path)
-    # Everything a build does but the writing, so validate reports exactly what build would.
-    results = [render_experiment(spec, name) for name in names or experiment_names(spec)]
-    for result in results:
-        _warn(result.warnings, spec_path)
-        click.echo(f"{result.name}: {count(len(result.warnings), 'log problem')}", err=True)
-    if strict:
-        check_strict(results)
+    codes = []
+    for built in build_each(spec, list(names), write=False):
+        if built.result is not None:
+            _warn(built.result.warnings, spec_path)
+        if built.error is not None:
+            click.echo(str(built.error), err=True)
+            click.echo(f"{built.name}: failed", err=True)
+            codes.append(built.error.exit_code)
+            continue
+        assert built.result is not None and built.update is not None
+        for w in built.update.warnings():
+            click.echo(f"warning: {w}", err=True)
+        problems = len(built.result.warnings) + len(built.update.warnings())
+        click.echo(f"{built.name}: {count(problems, 'problem')}", err=True)
+        if strict and problems:
+            codes.append(1)
+    if codes:
+        if strict:
+            click.echo("--strict accepts no problem (see the lines above)", err=True)
+        raise click.exceptions.Exit(worst(codes))
     click.echo(f"{spec_path}: ok", err=True)
 
 

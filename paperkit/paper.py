@@ -266,6 +266,7 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "unit_count_metric": p.exp.unit.count,
         "cost_rows": cost_rows(p.metrics, units),
         "total_basis": total_basis(running),
+        "cost_lower_bound": running.basis.unpriced > 0,
         "running_per_1k": running.per_1k,
         "running_reduction": running_reduction(running, comparison),
         "cost_change": cost_change,
@@ -282,7 +283,7 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "comparison_rows": (
             comparison_rows(comparison, p.exp, values, running) if comparison else []
         ),
-        "comparison_flags": comparison_flags(comparison, p.exp) if comparison else [],
+        "comparison_flags": comparison_flags(comparison, p.exp, running) if comparison else [],
         "reprice_lines": reprice_lines(list(p.repriced)),
         "confidence": level(p.confidence),
         "window": p.window.text if p.window else None,

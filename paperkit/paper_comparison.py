@@ -23,14 +23,20 @@ def _signed_pct(value: float | None) -> str:
     return f"{value * 100:+.1f}%".replace("-", "−")
 
 
-def _row(label: str, ours: float | None, theirs: float | None, fmt: Any) -> dict[str, str]:
-    """Return a table row with the absolute and relative differences (n/a when one is unknown)."""
+def _row(
+    label: str, ours: float | None, theirs: float | None, fmt: Any, lower_bound: bool = False
+) -> dict[str, str]:
+    """Return a table row with the absolute and relative differences (n/a when one is unknown).
+
+    ``lower_bound`` marks our figure "≥" (some of its records are unpriced).
+    """
     diff = ours - theirs if ours is not None and theirs is not None else None
     rel = ours / theirs - 1 if ours is not None and theirs else None
     shown_diff = MISSING if diff is None else ("+" if diff >= 0 else "−") + fmt(abs(diff))
+    mark = "≥ " if lower_bound and ours is not None else ""
     return {
         "label": label,
-        "ours": fmt(ours),
+        "ours": mark + fmt(ours),
         "theirs": fmt(theirs),
         "diff": shown_diff,
         "rel": _signed_pct(rel),
@@ -43,9 +49,11 @@ def comparison_rows(
     """Return the numeric rows of the comparison table: cost, running cost, latency."""
     plural = exp.unit.name + "s"
     theirs = comparison.cost_per_1k_units_usd
-    rows = [_row(f"Cost per 1K {plural}", values["cost.per_1k_units_usd"], theirs, usd)]
+    lower = running.basis.unpriced > 0
+    rows = [_row(f"Cost per 1K {plural}", values["cost.per_1k_units_usd"], theirs, usd, lower)]
     if running.per_1k is not None:
-        rows.append(_row(f"Cost per 1K {plural}, without development", running.per_1k, theirs, usd))
+        label = f"Cost per 1K {plural}, without development"
+        rows.append(_row(label, running.per_1k, theirs, usd, lower))
     seconds = latency_seconds(values, comparison.latency_metric)
 
     def secs(value: float | None) -> str:
@@ -55,9 +63,15 @@ def comparison_rows(
     return rows
 
 
-def comparison_flags(comparison: Comparison, exp: Experiment) -> list[str]:
+def comparison_flags(comparison: Comparison, exp: Experiment, running: RunningCost) -> list[str]:
     """Return the warnings a reader needs before trusting the comparison's figures."""
     flags = []
+    if running.basis.unpriced:
+        flags.append(
+            f"⚠️ **Lower bound:** this stack's cost leaves out "
+            f"{count(running.basis.unpriced, 'unpriced record')}, so it and its differences "
+            "are lower bounds."
+        )
     if not comparison.source:
         flags.append(
             f"⚠️ **No source** for the {comparison.name} figures: they are hand-entered and "

@@ -210,13 +210,13 @@ def test_validate_reports_problems_and_strict_fails(
     assert ok.exit_code == 0
     assert ok.stderr == (
         "warning: .claude/experiments/demo/worker-ai.jsonl:2: unparseable timestamp 'yesterday'\n"
-        "demo: 1 log problem\n"
+        "demo: 1 problem\n"
         f"{spec}: ok\n"
     )
     strict = run("validate", "--spec", str(spec), "--strict")
     assert strict.exit_code == 1
     assert strict.stderr.endswith(
-        "1 problem in the logs or the spec; --strict accepts none (see the warnings above)\n"
+        "demo: 1 problem\n--strict accepts no problem (see the lines above)\n"
     )
     assert not (tmp_path / ".claude/experiments/demo/PAPER.md").exists()
 

@@ -211,3 +211,14 @@ def test_gpt_4o_mini_price_is_what_the_comment_says() -> None:
     # Guards the hand-written prices above against a change in the installed price data.
     assert gpt_4o_mini_cost(1_000_000, 0) == pytest.approx(0.15)
     assert gpt_4o_mini_cost(0, 1_000_000) == pytest.approx(0.60)
+
+
+def test_an_unpriced_cost_is_a_lower_bound_in_the_comparison(tmp_path: Path) -> None:
+    # The ten executions cost $0.02 as before; one call of a model with no price and no
+    # cost_estimate is unpriced, so $2.00 per 1K documents is only a lower bound.
+    unpriced = jsonl({"timestamp": "2025-01-14T10:00:00Z", "model": "@cf/x/no-price"})
+    spec = spec_of("source: s", "cost_per_1k_units_usd: 8.00")
+    result = build(tmp_path, {"workflows.jsonl": WORKFLOWS, "worker-ai.jsonl": unpriced}, spec)
+    assert "| Cost per 1K documents | ≥ $2.0000 | $8.0000 | −$6.0000 | −75.0% |" in result.paper
+    assert "⚠️ **Lower bound:** this stack's cost leaves out 1 unpriced record" in result.paper
+    assert "| **Total** | **≥ $2.0000** |" in result.paper

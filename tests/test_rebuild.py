@@ -305,3 +305,15 @@ def test_a_bad_block_name_in_a_template_is_a_template_error(tmp_path: Path) -> N
     assert result.exit_code == 1
     where = (tmp_path / "templates/sections/dev_metrics.md.j2").as_posix()
     assert f"{where}:2: template error: block name 'Bad Name'" in result.stderr
+
+
+def test_validate_reports_a_hand_edit_as_build_would(tmp_path: Path) -> None:
+    spec = project(tmp_path)
+    assert run(spec, "demo").exit_code == 0
+    paper = paper_of(tmp_path)
+    paper.write_text(paper.read_text().replace("# Experiment demo: Demo", "# Mine"))
+    result = CliRunner().invoke(cli, ["validate", "--spec", str(spec)])
+    assert result.exit_code == 1
+    assert "1 generated block edited by hand ('title')" in result.stderr
+    assert result.stderr.endswith("demo: failed\n")
+    assert "# Mine" in paper.read_text()
