@@ -19,6 +19,13 @@ def _rel(value: float | None) -> str:
     return MISSING if value is None else pct(value)
 
 
+def _ratio(logged: float | None, priced: float | None) -> str:
+    """Return logged ÷ priced as "29.9×", the figure a reader remembers; n/a without both."""
+    if logged is None or not priced:
+        return MISSING
+    return f"{logged / priced:,.1f}×"
+
+
 def _largest(rows: tuple[Any, ...]) -> list[Any]:
     """Return the flagged rows with the largest absolute gaps first (ties in input order)."""
     flagged = [r for r in rows if r.flagged]
@@ -35,6 +42,7 @@ def reconciliation_context(rec: Reconciliation) -> dict[str, Any]:
             "priced": usd(r.priced_usd),
             "gap": usd(r.gap_usd),
             "rel": _rel(r.relative_gap),
+            "ratio": _ratio(r.logged_usd, r.priced_usd),
             "flag": "⚠️ gap" if r.flagged else ("ok" if r.status == "compared" else r.status),
         }
         for r in rec.logged_vs_priced_totals

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from helpers import BGE, L8B, L70B, SPEC, jsonl, write_tree
+from helpers import BGE, L8B, L70B, SPEC, build, jsonl, write_tree
 
 from paperkit import pricing
 from paperkit.logs import load_logs
@@ -351,3 +351,16 @@ def test_a_tolerance_must_be_a_finite_fraction(tmp_path: Path, tolerance: float)
     ai, wf, cf, cb = frames(tmp_path, {})
     with pytest.raises(ValueError, match="tolerance must be a fraction"):
         reconcile(ai, wf, cf, cb, "UTC", tolerance=tolerance)
+
+
+def test_the_paper_shows_logged_over_priced_as_a_ratio(tmp_path: Path) -> None:
+    # 1M input tokens of 8b at $0.282/M (genai-prices) = $0.282 priced; logged $0.846 = 3.0×.
+    call = {
+        "timestamp": "2025-01-14T10:00:00Z",
+        "model": L8B,
+        "input_tokens": 1_000_000,
+        "output_tokens": 0,
+        "cost_estimate": 0.846,
+    }
+    result = build(tmp_path, {"worker-ai.jsonl": jsonl(call)})
+    assert f"| {L8B} | 1 | $0.8460 | $0.2820 | $0.5640 | 66.7% | 3.0× | ⚠️ gap |" in result.paper
