@@ -18,7 +18,7 @@ from . import criteria, metrics, paper, paper_criteria, pricing, provenance, win
 from .atomic import write_atomic
 from .errors import DataWarning, PaperkitError, shown
 from .evidence import check_scope, measure
-from .logs import FILE_NAMES, Logs, load_logs
+from .logs import Logs, load_logs
 from .rates import load_rates
 from .reconcile import reconcile
 from .render import OVERRIDES, render
@@ -114,7 +114,6 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
     declared = paper_criteria.outcome_warning(outcome, exp, spec.path.name)
     if declared is not None:
         warnings = (*warnings, declared)
-    records = {n: s.records for n, s in logs.files.items()}
     inputs = paper.PaperInputs(
         name=name,
         exp=exp,
@@ -129,7 +128,7 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         timezone=spec.timezone,
         window=span,
         left_out=left_out,
-        sources=tuple(provenance.sources(spec.root / name, FILE_NAMES, records)),
+        sources=tuple(provenance.sources(logs.files)),
         spec_sha=provenance.file_hash(spec.path),
         confidence=spec.confidence,
         reconciliation=gaps,

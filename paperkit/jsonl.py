@@ -15,6 +15,7 @@ is kept, each repeat is reported. Repeats are found by hashing all lines at once
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -53,6 +54,7 @@ class RawFile:
     lines: int
     skipped: tuple[DataWarning, ...]
     repeated: tuple[DataWarning, ...] = ()
+    sha256: str | None = None  # of the bytes read, so provenance names exactly what was parsed
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,9 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
     so is each line that repeats an earlier one (its bytes, trimmed, are the same): that line is
     neither a record nor a skip, whatever the line it repeats is.
     """
-    written = path.read_bytes().removeprefix(_BOM)
+    read = path.read_bytes()
+    digest = hashlib.sha256(read).hexdigest()
+    written = read.removeprefix(_BOM)
     data = _quote_numbers(written, text_columns)
     numbered = [
         (number, line) for number, raw in enumerate(data.split(b"\n"), 1) if (line := raw.strip())
@@ -100,7 +104,7 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
     }
     kept = [numbers[row] for piece in pieces for row in piece.rows]
     warnings = tuple(DataWarning(str(path), numbers[row], reason) for row, reason in skipped)
-    return RawFile(_frame(columns, kept, text_columns), count, warnings, repeated)
+    return RawFile(_frame(columns, kept, text_columns), count, warnings, repeated, digest)
 
 
 def _repeats(written: bytes, lines: list[bytes]) -> np.ndarray | None:

@@ -14,8 +14,9 @@ records of a repeated ``execution_id``. A line repeated byte for byte is read on
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -103,7 +104,8 @@ class FileStats:
     ``lines`` (non-blank) = ``records`` kept + ``skipped`` (lines that cannot be used) +
     ``repeated`` (lines that repeat an earlier line byte for byte) + ``duplicates`` (records
     dropped because a later one has the same ``execution_id``). For log.md, ``records`` is the
-    number of sessions, and the other counts are 0.
+    number of sessions, and the other counts are 0. ``sha256`` is the hash of the very bytes
+    that were parsed, for the paper's provenance.
     """
 
     name: str
@@ -113,6 +115,9 @@ class FileStats:
     skipped: int
     repeated: int = 0
     duplicates: int = 0
+    # Of the bytes parsed; None for an absent file. Not part of equality: it names the bytes,
+    # while the counts describe what was read from them.
+    sha256: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,12 +172,12 @@ def _load_jsonl(
             )
         except OSError as error:
             raise PaperkitError(f"cannot read {name}: {error.strerror}", where) from error
-        frame, lines = raw.frame, raw.lines
+        frame, lines, sha256 = raw.frame, raw.lines, raw.sha256
         found = [dataclasses.replace(w, path=where) for w in raw.skipped + raw.repeated]
         repeated = len(raw.repeated)
     else:
         frame, lines = pd.DataFrame({"line": pd.Series([], dtype=np.int64)}), 0
-        found, repeated = [], 0
+        found, repeated, sha256 = [], 0, None
     checked = values.Checks(frame, where)
     columns = _convert(frame, layout, checked)
     sanity.check(columns, checked)
@@ -189,7 +194,7 @@ def _load_jsonl(
     found.sort(key=lambda w: w.line or 0)
     records = int(kept.sum())
     skipped = lines - records - repeated - duplicates
-    stats = FileStats(name, present, lines, records, skipped, repeated, duplicates)
+    stats = FileStats(name, present, lines, records, skipped, repeated, duplicates, sha256)
     return result.reset_index(drop=True), stats, found
 
 
@@ -242,4 +247,5 @@ def _load_log_md(
         if s.duration is not None and s.duration_min is None
     )
     lines = sum(1 for line in text.splitlines() if line.strip())
-    return sessions, FileStats(LOG_MD, True, lines, len(sessions), 0), found
+    digest = hashlib.sha256(data).hexdigest()
+    return sessions, FileStats(LOG_MD, True, lines, len(sessions), 0, sha256=digest), found

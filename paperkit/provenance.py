@@ -7,8 +7,11 @@ who has the logs can check with ``sha256sum`` that they are the ones the paper w
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from .logs import FileStats
 
 SHORT = 12  # hex digits of sha256 shown: enough to tell files apart, short enough to read
 
@@ -34,10 +37,18 @@ def file_hash(path: Path) -> str | None:
     return digest.hexdigest()[:SHORT]
 
 
-def sources(folder: Path, names: tuple[str, ...], records: dict[str, int | None]) -> list[Source]:
-    """Return a Source for each of ``names`` in ``folder``, in the given order."""
-    found = []
-    for name in names:
-        sha = file_hash(folder / name)
-        found.append(Source(name, sha is not None, records.get(name) if sha else None, sha))
-    return found
+def sources(files: Mapping[str, FileStats]) -> list[Source]:
+    """Return a Source for each file read, in the given order, from the hashes taken as read.
+
+    Hashing the bytes that were parsed, rather than reading the file again, means a log that
+    grows during the build cannot get a hash that does not match its numbers.
+    """
+    return [
+        Source(
+            name,
+            stats.present,
+            stats.records if stats.present else None,
+            stats.sha256[:SHORT] if stats.sha256 else None,
+        )
+        for name, stats in files.items()
+    ]
