@@ -19,7 +19,7 @@ from .atomic import write_atomic
 from .errors import DataWarning, PaperkitError, shown
 from .evidence import check_scope, measure
 from .logs import Logs, load_logs
-from .rates import load_rates
+from .rates import Rates, load_rates
 from .reconcile import reconcile
 from .render import OVERRIDES, render
 from .reprice import reprice
@@ -78,13 +78,13 @@ def find_experiment(spec: Spec, name: str) -> Experiment:
         if close
         else (f"; known: {', '.join(known)}" if known else "; there are none yet")
     )
-    folder = _relative(spec, spec.root / name)
+    folder = relative_to_spec(spec, spec.root / name)
     raise PaperkitError(
         f"no experiment '{name}': not in the spec and no folder {folder}{hint}", shown(spec.path)
     )
 
 
-def _relative(spec: Spec, path: Path) -> str:
+def relative_to_spec(spec: Spec, path: Path) -> str:
     """Return ``path`` relative to the spec's folder (stable whatever the working directory)."""
     try:
         return path.relative_to(spec.path.parent).as_posix()
@@ -94,11 +94,29 @@ def _relative(spec: Spec, path: Path) -> str:
 
 def load_experiment_logs(spec: Spec, name: str) -> Logs:
     """Return the logs of one experiment, with warnings located relative to the spec's folder."""
-    return load_logs(spec.root / name, display_path=lambda p: _relative(spec, p))
+    return load_logs(spec.root / name, display_path=lambda p: relative_to_spec(spec, p))
 
 
-def render_experiment(spec: Spec, name: str) -> BuildResult:
-    """Return the paper and results.json of one experiment without writing anything."""
+@dataclass(frozen=True)
+class Priced:
+    """One experiment's logs inside its window, each usage frame with its cost columns.
+
+    The paper and ``paperkit costs`` both start here, so they price the same records alike.
+    """
+
+    exp: Experiment
+    span: window.Window | None
+    logs: Logs
+    left_out: dict[str, int]
+    ai: pd.DataFrame
+    wf: pd.DataFrame
+    cf: pd.DataFrame
+    prices: tuple[pricing.ModelPriceInfo, ...]
+    rates: Rates
+
+
+def priced_logs(spec: Spec, name: str) -> Priced:
+    """Return experiment ``name``'s logs, windowed and priced; raise for an unknown name."""
     exp = find_experiment(spec, name)
     span = window.window_of(exp, spec.timezone)
     logs, left_out = window.apply(load_experiment_logs(spec, name), span)
@@ -106,9 +124,16 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
     rates = load_rates()
     wf = pricing.price_workflows(logs.workflows, rates)
     cf = pricing.price_services(logs.cloudflare, rates)
-    computed = metrics.compute(logs, ai, wf, cf, exp, spec.timezone)
-    gaps = reconcile(ai, wf, cf, logs.cost_breakdown, spec.timezone, spec.reconcile_tolerance)
-    results = tuple(_judge(criterion, ai, wf, computed, spec) for criterion in exp.criteria)
+    return Priced(exp, span, logs, left_out, ai, wf, cf, tuple(prices), rates)
+
+
+def render_experiment(spec: Spec, name: str) -> BuildResult:
+    """Return the paper and results.json of one experiment without writing anything."""
+    p = priced_logs(spec, name)
+    exp, logs = p.exp, p.logs
+    computed = metrics.compute(logs, p.ai, p.wf, p.cf, exp, spec.timezone)
+    gaps = reconcile(p.ai, p.wf, p.cf, logs.cost_breakdown, spec.timezone, spec.reconcile_tolerance)
+    results = tuple(_judge(c, p.ai, p.wf, computed, spec) for c in exp.criteria)
     outcome = paper_criteria.outcome_of(criteria.outcome(results), exp, results)
     warnings = logs.warnings
     declared = paper_criteria.outcome_warning(outcome, exp, spec.path.name)
@@ -121,19 +146,19 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         metrics=computed,
         results=results,
         outcome=outcome,
-        prices=tuple(prices),
-        rates=rates,
-        folder=_relative(spec, spec.root / name),
+        prices=p.prices,
+        rates=p.rates,
+        folder=relative_to_spec(spec, spec.root / name),
         spec_name=spec.path.name,
         timezone=spec.timezone,
-        window=span,
-        left_out=left_out,
+        window=p.span,
+        left_out=p.left_out,
         sources=tuple(provenance.sources(logs.files)),
         spec_sha=provenance.file_hash(spec.path),
         confidence=spec.confidence,
         reconciliation=gaps,
         repriced=tuple(
-            reprice(ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
+            reprice(p.ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
         ),
     )
     return BuildResult(

@@ -22,10 +22,9 @@ import pandas as pd
 
 from . import pricing, window
 from .allowances import AFTER, AFTER_LOWER, OVER, Plan, apply_allowances, load_plan
-from .build import find_experiment, load_experiment_logs
+from .build import priced_logs, relative_to_spec
 from .costs import NOT_COSTED, Basis, labels, source_label
 from .errors import DataWarning
-from .rates import load_rates
 from .spec_types import Spec
 from .wording import count
 
@@ -154,13 +153,8 @@ def daily_costs(spec: Spec, name: str) -> DailyCosts:
 
     Raises ``PaperkitError`` for an unknown experiment (as ``paperkit build`` does).
     """
-    exp = find_experiment(spec, name)
-    span = window.window_of(exp, spec.timezone)
-    logs, left_out = window.apply(load_experiment_logs(spec, name), span)
-    rates = load_rates()
-    ai, _ = pricing.price_inferences(logs.worker_ai, spec)
-    wf = pricing.price_workflows(logs.workflows, rates)
-    cf = pricing.price_services(logs.cloudflare, rates)
+    p = priced_logs(spec, name)
+    logs, left_out, span, rates, ai, wf, cf = p.logs, p.left_out, p.span, p.rates, p.ai, p.wf, p.cf
     plan = load_plan(spec.billing.plan) if spec.billing.apply_allowances else None
     if plan is not None:
         ai, wf, cf = apply_allowances(plan, ai, wf, cf, rates)
@@ -173,11 +167,7 @@ def daily_costs(spec: Spec, name: str) -> DailyCosts:
         row["claude_code"] = _claude_cell(claude, day, allowances=plan is not None)
         days.append(Day(day, row, has_records=True))
     notes = _notes(left_out, span)
-    path = spec.root / name / BREAKDOWN
-    try:
-        shown_path = path.relative_to(spec.path.parent).as_posix()
-    except ValueError:
-        shown_path = path.as_posix()
+    shown_path = relative_to_spec(spec, spec.root / name / BREAKDOWN)
     warnings = (*logs.warnings, *_repeated_days(claude, shown_path))
     return DailyCosts(name, spec.timezone, tuple(days), plan, tuple(notes), warnings)
 
