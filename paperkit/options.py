@@ -41,21 +41,19 @@ def failure(error: PaperkitError) -> Failure:
     return found
 
 
-class Command(click.Command):
-    """A command that turns a PaperkitError into one line on stderr and its exit code."""
+class _ErrorsAsLines:
+    """Turns a PaperkitError raised while invoking into one stderr line and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            return super().invoke(ctx)  # type: ignore[misc]
         except PaperkitError as e:
             raise failure(e) from e
 
 
-class Group(click.Group):
-    """A group that does the same for every command under it."""
+class Command(_ErrorsAsLines, click.Command):
+    """A command, for use on its own as well as under the group."""
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except PaperkitError as e:
-            raise failure(e) from e
+
+class Group(_ErrorsAsLines, click.Group):
+    """The ``paperkit`` group: every command under it gets the same error handling."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -42,3 +43,12 @@ def build(tmp_path: Path, logs: dict[str, str], spec: str = SPEC) -> BuildResult
     write_tree(tmp_path, {"experiments.yaml": spec})
     write_tree(tmp_path / "runs" / "exp", logs)
     return render_experiment(load_spec(tmp_path / "experiments.yaml"), "exp")
+
+
+def wilson_by_hand(successes: int, n: int, z: float) -> tuple[float, float]:
+    """The Wilson score interval, written out from its textbook formula."""
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z / denominator * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(centre - half, 0.0), min(centre + half, 1.0)

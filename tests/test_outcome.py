@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from helpers import L8B, build, jsonl
+from helpers import L8B, build, jsonl, wilson_by_hand
 
 from paperkit.cli import cli
 from paperkit.errors import DataWarning
@@ -161,15 +161,6 @@ def test_strict_build_accepts_a_matching_declared_outcome(
 
 Z95 = 1.959964  # standard normal quantiles from a table: at 0.975 ...
 Z99 = 2.575829  # ... and at 0.995
-
-
-def wilson_by_hand(successes: int, n: int, z: float) -> tuple[float, float]:
-    """The Wilson score interval, written out from its textbook formula."""
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z / denominator * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(centre - half, 0.0), min(centre + half, 1.0)
 
 
 def executions(succeeded: int, failed: int = 0) -> str:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import BGE, L8B, build, jsonl
+from helpers import BGE, L8B, build, jsonl, wilson_by_hand
 
 from paperkit.errors import PaperkitError
 from paperkit.spec import load_spec
@@ -83,15 +82,6 @@ def q(name: str) -> str:
 
 def criteria_of(tmp_path: Path, *criteria: str) -> list[dict[str, Any]]:
     return json.loads(build(tmp_path, LOGS, spec_of(*criteria)).results)["criteria"]
-
-
-def wilson_by_hand(successes: int, n: int, z: float) -> tuple[float, float]:
-    """The Wilson score interval, written out from its textbook formula."""
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z / denominator * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(centre - half, 0.0), min(centre + half, 1.0)
 
 
 def test_ai_calls_counts_only_the_scoped_model(tmp_path: Path) -> None:
