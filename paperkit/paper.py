@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
+from .analytics import Analytics
 from .costs import NOT_COSTED, labels
 from .criteria import FAIL, INCONCLUSIVE, PASS, CriterionResult, level
 from .logs import FILE_NAMES, Logs
 from .metrics import Metrics
+from .paper_analytics import analytics_context
 from .paper_comparison import comparison_flags, comparison_rows, reprice_lines
 from .paper_costs import (
     comparison_result,
@@ -68,6 +70,7 @@ class PaperInputs:
     repriced: tuple[Repriced, ...] = ()
     confidence: float = DEFAULT_CONFIDENCE
     reconciliation: Reconciliation | None = None
+    analytics: Analytics | None = None
 
 
 def _placeholder(name: str) -> Any:
@@ -300,6 +303,7 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "reconciliation": (
             reconciliation_context(p.reconciliation) if p.reconciliation is not None else None
         ),
+        "analytics": analytics_context(p.analytics) if p.analytics is not None else None,
         "dev_items": _dev_items(values),
         "interventions": _interventions(p.logs),
         "files": p.logs.files,

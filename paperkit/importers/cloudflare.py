@@ -1,0 +1,326 @@
+"""Import what Cloudflare measured: GraphQL Analytics into ``cloudflare-analytics.jsonl``.
+
+``paperkit import cloudflare NAME`` asks the GraphQL Analytics API for each dataset below over
+the experiment's window and writes one normalised record per dataset, period and dimension
+set. The datasets, fields, filters and limits are those of Cloudflare's docs and its
+``cloudflare/skills`` repository, cited field by field in docs/cloudflare.md. Every
+``*AdaptiveGroups`` dataset is sampled, so every record says ``"sampled": true``.
+
+The API has no cursors: each page is ``limit`` groups in a fixed order, and the next page
+filters past the last key (keyset paging). Workers AI's extra fields (neurons, inference time,
+error code) are not in Cloudflare's docs, so the schema is asked first (GraphQL introspection)
+and only the fields that exist are queried; the file says which were available.
+
+Nothing is written unless every query succeeded, and the file is replaced atomically; the same
+window and answers give the same bytes (no import time goes in).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from paperkit.atomic import write_atomic
+from paperkit.build import find_experiment
+from paperkit.errors import PaperkitError
+from paperkit.importers.cloudflare_api import CloudflareAPI
+from paperkit.importers.cloudflare_datasets import (
+    DATASETS,
+    R2_CLASS_A,
+    R2_CLASS_B,
+    R2_FREE,
+    Dataset,
+)
+from paperkit.spec import instant, load_spec
+from paperkit.tracking.append import experiment_folder
+
+ANALYTICS_FILE = "cloudflare-analytics.jsonl"
+RETENTION = timedelta(days=31)  # "Retained 31 days" (Workflows, D1, R2 analytics docs)
+MAX_PAGE = 10_000  # the limit Cloudflare's own Workflows examples use
+
+
+@dataclass(frozen=True)
+class AnalyticsImport:
+    """What an import did: the file, the window asked, groups per dataset, what was missing."""
+
+    path: Path
+    since: datetime
+    until: datetime
+    groups: dict[str, int]
+    missing: dict[str, tuple[str, ...]]
+    changed: bool
+
+
+def import_cloudflare(
+    spec_path: Path,
+    name: str,
+    api: CloudflareAPI,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    now: datetime | None = None,
+    page_size: int = MAX_PAGE,
+) -> AnalyticsImport:
+    """Write experiment ``name``'s ``cloudflare-analytics.jsonl`` from Cloudflare's analytics.
+
+    The window is ``since``/``until`` (dates, inclusive, or ISO times, in the spec's time
+    zone) or else the spec's ``start``/``end``. Raises ``PaperkitError`` (writing nothing) for
+    a window Cloudflare no longer keeps, a missing account id, or any failed query.
+    """
+    spec = load_spec(spec_path)
+    folder = experiment_folder(spec_path, name)
+    exp = find_experiment(spec, name)
+    start = _bound(since, "--since", spec.timezone, end=False) or _spec_bound(
+        exp.start, spec, False
+    )
+    stop = _bound(until, "--until", spec.timezone, end=True) or _spec_bound(exp.end, spec, True)
+    if start is None or stop is None:
+        raise PaperkitError(
+            f"no window for '{name}': give --since and --until, or set start and end under "
+            f"experiments.{name} in {spec.path.name}"
+        )
+    if stop <= start:
+        raise PaperkitError(f"empty window: {start.isoformat()} is not before {stop.isoformat()}")
+    if api.replay is None:
+        _check_retention(start, now or _now())
+    if not api.account:
+        raise PaperkitError(
+            "no Cloudflare account id: set CLOUDFLARE_ACCOUNT_ID (the id in your dashboard's URL)"
+        )
+    lines: list[dict[str, Any]] = []
+    groups: dict[str, int] = {}
+    missing: dict[str, tuple[str, ...]] = {}
+    for dataset in DATASETS:
+        dims, sums, absent, checked = _fields(api, dataset)
+        records = _groups(api, dataset, dims, sums, start, stop, page_size)
+        header = {
+            "record": "dataset",
+            "dataset": dataset.name,
+            "sampled": True,
+            "granularity": dataset.granularity,
+            "since": _iso(start),
+            "until": _iso(stop),
+            "dimensions": list(dims),
+            "fields": (["count"] if dataset.count else []) + [f"sum.{s}" for s in sums],
+            "missing": list(absent),
+            "schema_checked": checked,
+            "groups": len(records),
+        }
+        lines.append(header)
+        lines.extend(records)
+        groups[dataset.name] = len(records)
+        missing[dataset.name] = absent
+    path = folder / ANALYTICS_FILE
+    data = b"".join(_encode(line) + b"\n" for line in lines)
+    changed = not path.is_file() or path.read_bytes() != data
+    if changed:
+        write_atomic(path, data)
+    return AnalyticsImport(path, start, stop, groups, missing, changed)
+
+
+def _now() -> datetime:
+    """The current time (one place, so tests can fix it)."""
+    return datetime.now(UTC)
+
+
+def _bound(text: str | None, option: str, timezone: str, *, end: bool) -> datetime | None:
+    """Return an option's date (whole day) or time as a UTC instant, or None when not given."""
+    if text is None:
+        return None
+    try:
+        moment: date | datetime = (
+            datetime.fromisoformat(text) if "T" in text or " " in text else date.fromisoformat(text)
+        )
+    except ValueError:
+        raise PaperkitError(
+            f"{option}: not a date or time: '{text}'; write 2026-11-02 or 2026-11-02T09:00"
+        ) from None
+    return instant(moment, timezone, end=end).astimezone(UTC)
+
+
+def _spec_bound(moment: date | datetime | None, spec: Any, end: bool) -> datetime | None:
+    if moment is None:
+        return None
+    return instant(moment, spec.timezone, end=end).astimezone(UTC)
+
+
+def _check_retention(start: datetime, now: datetime) -> None:
+    """Raise when the window starts before the oldest data Cloudflare still keeps."""
+    oldest = now - RETENTION
+    if start < oldest:
+        raise PaperkitError(
+            f"the window starts {_iso(start)}, but Cloudflare keeps analytics for 31 days "
+            f"(nothing before {_iso(oldest)}); import with --since {oldest.date() + timedelta(1)} "
+            "or later, or rebuild from saved responses with --from-responses"
+        )
+
+
+def _fields(
+    api: CloudflareAPI, dataset: Dataset
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]:
+    """Return the dimensions and sums to ask, the optional ones missing, and whether the
+    schema could be read. Without optional fields, nothing needs asking."""
+    dims, sums = dataset.dims, dataset.sums
+    if not dataset.optional_dims and not dataset.optional_sums:
+        return dims, sums, (), True
+    query = (
+        f'query {{ sum: __type(name: "{dataset.type_name("Sum")}") {{ fields {{ name }} }} '
+        f'dimensions: __type(name: "{dataset.type_name("Dimensions")}") {{ fields {{ name }} }} }}'
+    )
+    data = api.graphql(query, {})
+    found: dict[str, set[str] | None] = {}
+    for part in ("sum", "dimensions"):
+        node = data.get(part)
+        fields = node.get("fields") if isinstance(node, dict) else None
+        found[part] = (
+            {f["name"] for f in fields if isinstance(f, dict)} if isinstance(fields, list) else None
+        )
+    checked = found["sum"] is not None and found["dimensions"] is not None
+    extra_dims = tuple(d for d in dataset.optional_dims if d in (found["dimensions"] or ()))
+    extra_sums = tuple(s for s in dataset.optional_sums if s in (found["sum"] or ()))
+    absent = tuple(f"dimensions.{d}" for d in dataset.optional_dims if d not in extra_dims)
+    absent += tuple(f"sum.{s}" for s in dataset.optional_sums if s not in extra_sums)
+    return dims + extra_dims, sums + extra_sums, absent, checked
+
+
+def _groups(
+    api: CloudflareAPI,
+    dataset: Dataset,
+    dims: tuple[str, ...],
+    sums: tuple[str, ...],
+    start: datetime,
+    stop: datetime,
+    page_size: int,
+) -> list[dict[str, Any]]:
+    """Return every group of ``dataset`` over the window, normalised and sorted."""
+    records: list[dict[str, Any]] = []
+    for period, base in _windows(dataset, start, stop):
+        keys = ((dataset.time,) if dataset.time else ()) + dims
+        query = _query(dataset, keys, sums)
+        last: dict[str, Any] | None = None
+        while True:
+            page_filter = base if last is None else {"AND": [base, _after(keys, last)]}
+            variables = {"account": api.account, "limit": page_size, "filter": page_filter}
+            rows = _rows(api.graphql(query, variables), dataset.name)
+            for row in rows:
+                records.append(_normalised(dataset, dims, sums, row, period))
+            if len(rows) < page_size:
+                break
+            last = rows[-1].get("dimensions") or {}
+    records.sort(key=lambda r: (r["period"], json.dumps(r["dimensions"], sort_keys=True)))
+    return records
+
+
+def _windows(
+    dataset: Dataset, start: datetime, stop: datetime
+) -> list[tuple[str | None, dict[str, Any]]]:
+    """Return the (period, filter) of each query: one for the window, or one per UTC day."""
+    if dataset.time == "date":
+        last = (stop - timedelta(microseconds=1)).date()
+        return [(None, {dataset.since_key: str(start.date()), dataset.until_key: str(last)})]
+    first = start.replace(minute=0, second=0, microsecond=0)
+    end = stop.replace(minute=0, second=0, microsecond=0)
+    if end < stop:
+        end += timedelta(hours=1)  # every hour that overlaps the window
+    if dataset.time:
+        return [(None, {dataset.since_key: _iso(first), dataset.until_key: _iso(end)})]
+    days = []
+    day = start.date()
+    while datetime(day.year, day.month, day.day, tzinfo=UTC) < stop:
+        low = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        days.append(
+            (str(day), {dataset.since_key: _iso(low), dataset.until_key: _iso(low + timedelta(1))})
+        )
+        day += timedelta(days=1)
+    return days
+
+
+def _query(dataset: Dataset, keys: tuple[str, ...], sums: tuple[str, ...]) -> str:
+    """Return the GraphQL query of one page of ``dataset`` (variables: account, limit, filter)."""
+    order = ", ".join(f"{k}_ASC" for k in keys)
+    count = "count " if dataset.count else ""
+    filter_type = dataset.type_name("Filter_InputObject")
+    return (
+        f"query($account: string!, $limit: uint64!, $filter: {filter_type}!) "
+        "{ viewer { accounts(filter: {accountTag: $account}) { "
+        f"rows: {dataset.name}(limit: $limit, filter: $filter, orderBy: [{order}]) {{ "
+        f"{count}dimensions {{ {' '.join(keys)} }} sum {{ {' '.join(sums)} }} }} }} }} }}"
+    )
+
+
+def _after(keys: tuple[str, ...], last: dict[str, Any]) -> dict[str, Any]:
+    """Return the filter for groups after ``last`` in the order of ``keys`` (keyset paging)."""
+    options = []
+    for i, key in enumerate(keys):
+        option = {k: last.get(k) for k in keys[:i]}
+        option[f"{key}_gt"] = last.get(key)
+        options.append(option)
+    return {"OR": options}
+
+
+def _rows(data: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """Return the groups of a page, checking the shape Cloudflare answers with."""
+    try:
+        accounts = data["viewer"]["accounts"]
+        rows = accounts[0]["rows"] if accounts else []
+    except (KeyError, TypeError, IndexError):
+        raise PaperkitError(f"unexpected answer for {name}: no viewer.accounts[0].rows") from None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise PaperkitError(f"unexpected answer for {name}: rows is not a list of groups")
+    return rows
+
+
+def _normalised(
+    dataset: Dataset,
+    dims: tuple[str, ...],
+    sums: tuple[str, ...],
+    row: dict[str, Any],
+    period: str | None,
+) -> dict[str, Any]:
+    """Return one group as a record: its period, its dimensions, count and sums as given."""
+    dimensions = row.get("dimensions") or {}
+    when = period if period is not None else dimensions.get(dataset.time)
+    if not isinstance(when, str):
+        raise PaperkitError(f"unexpected answer for {dataset.name}: a group has no {dataset.time}")
+    record: dict[str, Any] = {
+        "record": "group",
+        "dataset": dataset.name,
+        "sampled": True,
+        "period": _period(when),
+        "dimensions": {d: dimensions.get(d) for d in dims},
+    }
+    if dataset.count:
+        record["count"] = row.get("count")
+    total = row.get("sum") or {}
+    record["sum"] = {s: total.get(s) for s in sums}
+    if dataset.name == "r2OperationsAdaptiveGroups":
+        action = dimensions.get("actionType")
+        record["class"] = (
+            "A"
+            if action in R2_CLASS_A
+            else "B"
+            if action in R2_CLASS_B
+            else "free"
+            if action in R2_FREE
+            else None
+        )
+    return record
+
+
+def _period(text: str) -> str:
+    """Return a period as written in the file: a date, or a UTC time ending in Z."""
+    if "T" not in text:
+        return text
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return _iso(moment)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _encode(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
