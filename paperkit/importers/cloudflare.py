@@ -34,7 +34,7 @@ from paperkit.importers.cloudflare_datasets import (
     R2_FREE,
     Dataset,
 )
-from paperkit.spec import instant, load_spec
+from paperkit.spec.load import instant, load_spec
 from paperkit.tracking.append import experiment_folder
 
 ANALYTICS_FILE = "cloudflare-analytics.jsonl"
