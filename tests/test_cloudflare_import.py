@@ -305,3 +305,35 @@ def test_a_replay_missing_a_response_says_which(spec: Path, tmp_path: Path) -> N
     offline = CloudflareAPI(token=None, account="x", replay=tmp_path / "empty")
     with pytest.raises(PaperkitError, match="no saved response for POST /client/v4/graphql"):
         run(spec, offline)
+
+
+def test_the_account_can_come_from_the_spec(spec: Path, fake: FakeCloudflare) -> None:
+    with pytest.raises(PaperkitError) as caught:
+        run(spec, api(fake, account=None))
+    assert str(caught.value) == (
+        "no Cloudflare account id: set CLOUDFLARE_ACCOUNT_ID (the id in your dashboard's URL) "
+        "or cloudflare.account_id in experiments.yaml"
+    )
+    spec.write_text(SPEC + f"cloudflare: {{account_id: {ACCOUNT}}}\n", encoding="utf-8")
+    assert run(spec, api(fake, account=None)).groups[AI] == 4
+
+
+def test_a_damaged_line_of_the_analytics_file_is_skipped_and_reported(
+    spec: Path, fake: FakeCloudflare
+) -> None:
+    from paperkit.build import render_experiment
+    from paperkit.spec.load import load_spec
+
+    run(spec, api(fake))
+    path = spec.parent / "runs" / "exp" / ANALYTICS_FILE
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = lines[2][:40] + "\n"  # the second Workers AI group, cut short
+    path.write_text("".join(lines), encoding="utf-8")
+    result = render_experiment(load_spec(spec), "exp")
+    assert [str(w) for w in result.warnings] == [
+        # '{"count":3,"dataset":' is 21 characters: the cut string opens at column 22.
+        "runs/exp/cloudflare-analytics.jsonl:3: not valid JSON: Unterminated string starting at "
+        "column 22"
+    ]
+    # The three other groups are still counted: 5 + 2 + 4 calls.
+    assert result.metrics.values["analytics.ai.calls"] == 11

@@ -87,8 +87,11 @@ def import_cloudflare(
     if api.replay is None:
         _check_retention(start, now or _now())
     if not api.account:
+        api.account = spec.cloudflare.account_id
+    if not api.account:
         raise PaperkitError(
             "no Cloudflare account id: set CLOUDFLARE_ACCOUNT_ID (the id in your dashboard's URL)"
+            f" or cloudflare.account_id in {spec.path.name}"
         )
     lines: list[dict[str, Any]] = []
     groups: dict[str, int] = {}

@@ -26,6 +26,7 @@ from urllib.parse import quote
 from paperkit.atomic import write_atomic
 from paperkit.errors import PaperkitError, shown
 from paperkit.importers.cloudflare_api import CloudflareAPI
+from paperkit.spec.load import load_spec
 from paperkit.tracking.append import experiment_folder, locked
 from paperkit.tracking.records import KINDS, build_record, encode
 
@@ -56,7 +57,12 @@ def import_workflow_instances(
     """
     folder = experiment_folder(spec_path, name)
     if not api.account:
-        raise PaperkitError("no Cloudflare account id: set CLOUDFLARE_ACCOUNT_ID")
+        api.account = load_spec(spec_path).cloudflare.account_id
+    if not api.account:
+        raise PaperkitError(
+            "no Cloudflare account id: set CLOUDFLARE_ACCOUNT_ID (the id in your dashboard's URL)"
+            f" or cloudflare.account_id in {spec_path.name}"
+        )
     base = f"/client/v4/accounts/{quote(api.account)}/workflows/{quote(workflow, safe='')}"
     records: list[dict[str, object]] = []
     listed = unfinished = 0

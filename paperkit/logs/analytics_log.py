@@ -75,7 +75,11 @@ def load_analytics(
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
+            try:
+                record = json.loads(raw)
+            except json.JSONDecodeError as error:  # worded as the log reader words it
+                reason = error.msg.removesuffix(" at")  # "Unterminated string starting at"
+                raise ValueError(f"not valid JSON: {reason} at column {error.colno}") from None
             if not isinstance(record, dict):
                 raise ValueError("not a JSON object")
             kind, dataset = record.get("record"), record.get("dataset")
@@ -88,7 +92,7 @@ def load_analytics(
             elif kind != "group":
                 raise ValueError("neither a dataset nor a group record")
         except (ValueError, TypeError) as error:
-            warnings.append(DataWarning(shown, number, f"skipped: {error}"))
+            warnings.append(DataWarning(shown, number, str(error)))
             continue
         records += 1
     return AnalyticsLog(
