@@ -140,6 +140,12 @@ def test_import_then_build_gives_the_section_by_hand(project: Path) -> None:
     assert COST_ROWS in text
     assert WORKFLOWS in text
     assert "not available: error code (errorCode)" in text
+    paper = (project / "runs/exp/PAPER.md").read_text(encoding="utf-8")
+    assert (
+        "❌ That the logs hold everything Cloudflare ran: 1 Workers AI model-day and 1 "
+        "workflow-day differ from Cloudflare's (sampled) analytics by more than 5% (see Logs "
+        "against Cloudflare's analytics)\n" in paper
+    )
 
     results = json.loads((project / "runs/exp/results.json").read_text(encoding="utf-8"))
     metrics = {k: v for k, v in results["metrics"].items() if k.startswith("analytics.")}

@@ -80,7 +80,7 @@ def import_workflow_instances(
         else:
             records.append(record)
     path = folder / KINDS["workflow"].file
-    added, updated, unchanged = _upsert(path, records)
+    added, updated, unchanged = _upsert(path, records) if records else (0, 0, 0)
     return InstancesImport(path, listed, added, updated, unchanged, unfinished)
 
 

@@ -37,6 +37,15 @@ def _flag(*pairs: Pair) -> str:
     return FLAG if any(p.flagged for p in pairs) else ""
 
 
+def _flagged(a: Analytics) -> tuple[int, int]:
+    """Return how many Workers AI model-days and workflow-days have a gap past the tolerance."""
+    ai = sum(any(p.flagged for p in (r.calls, r.input_tokens, r.output_tokens)) for r in a.ai_days)
+    wf = sum(
+        any(p.flagged for p in (r.executions, r.failed, r.duration_s)) for r in a.workflow_days
+    )
+    return ai, wf
+
+
 def _cost(value: float | None, lower_bound: bool = False) -> str:
     if value is None:
         return MISSING
@@ -55,9 +64,7 @@ def analytics_context(a: Analytics) -> dict[str, Any]:
     neurons = values["analytics.ai.neurons"]
     token_total = [c.token_usd for c in a.model_costs if c.token_usd is not None]
     lower = any(c.not_token_priced for c in a.model_costs)
-    flagged = sum(_flag(r.calls, r.input_tokens, r.output_tokens) != "" for r in a.ai_days) + sum(
-        _flag(r.executions, r.failed, r.duration_s) != "" for r in a.workflow_days
-    )
+    flagged = sum(_flagged(a))
     return {
         "since": any_header.get("since", MISSING),
         "until": any_header.get("until", MISSING),
@@ -91,6 +98,7 @@ def analytics_context(a: Analytics) -> dict[str, Any]:
             for c in a.model_costs
         ],
         "neurons": num(neurons),
+        "neurons_known": neurons is not None,
         "neuron_usd": _cost(values["analytics.ai.cost_usd"]),
         "token_usd": _cost(sum(token_total) if token_total else None, lower),
         "not_token_priced": sum(c.not_token_priced for c in a.model_costs),
@@ -112,3 +120,18 @@ def analytics_context(a: Analytics) -> dict[str, Any]:
             for r in a.workflow_days
         ],
     }
+
+
+def analytics_gaps(a: Analytics) -> list[str]:
+    """Return the What This Doesn't Prove line for rows that disagree with Cloudflare, if any."""
+    ai, wf = _flagged(a)
+    if not ai + wf:
+        return []
+    parts = [f"{ai} Workers AI model-day{'s' if ai != 1 else ''}"] if ai else []
+    parts += [f"{wf} workflow-day{'s' if wf != 1 else ''}"] if wf else []
+    return [
+        "That the logs hold everything Cloudflare ran: "
+        + " and ".join(parts)
+        + f" differ from Cloudflare's (sampled) analytics by more than {pct(a.tolerance, 0)} "
+        "(see Logs against Cloudflare's analytics)"
+    ]

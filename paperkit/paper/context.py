@@ -21,7 +21,7 @@ from paperkit.measure.metrics import Metrics
 from paperkit.measure.provenance import Source
 from paperkit.measure.reconcile import Reconciliation
 from paperkit.measure.reprice import Repriced
-from paperkit.paper.analytics import analytics_context
+from paperkit.paper.analytics import analytics_context, analytics_gaps
 from paperkit.paper.comparison import comparison_flags, comparison_rows, reprice_lines
 from paperkit.paper.costs import (
     comparison_result,
@@ -201,6 +201,8 @@ def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[str]:
         lines.append(f"Anything about the {count(skipped, 'log line')} skipped (see Data Quality)")
     if p.reconciliation is not None:
         lines.extend(reconciliation_gaps(p.reconciliation, "cost-breakdown.jsonl"))
+    if p.analytics is not None:
+        lines.extend(analytics_gaps(p.analytics))
     outside = sum(p.left_out.values())
     if outside:
         lines.append(
