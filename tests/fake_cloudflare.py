@@ -42,7 +42,12 @@ class FakeCloudflare:
         self.schema = {name: list(fields) for name, fields in SCHEMA.items()}
         self.instances: dict[str, list[dict[str, Any]]] = {}
         self.details: dict[str, dict[str, Any]] = {}
-        self.script: list[tuple[int, Any]] = []
+        # Canned answers, served first; None answers that one request normally.
+        self.script: list[tuple[int, Any] | None] = []
+        # Each dataset's settings node (maxPageSize, notOlderThan in seconds); None: no node.
+        self.settings: dict[str, dict[str, int] | None] = defaultdict(
+            lambda: {"maxPageSize": 10_000, "notOlderThan": 31 * 86_400}
+        )
         self.requests: list[dict[str, Any]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -81,6 +86,13 @@ class FakeCloudflare:
                 fields = self.schema.get(name)
                 data[alias] = None if fields is None else {"fields": [{"name": f} for f in fields]}
             return 200, {"data": data, "errors": None}
+        if "settings {" in query:
+            names = re.findall(r"(\w+) \{ maxPageSize notOlderThan \}", query)
+            if any(self.settings[n] is None for n in names):
+                error = {"message": f"unknown field {names[0]}", "path": ["settings"]}
+                return 200, {"data": None, "errors": [error]}
+            nodes = {n: self.settings[n] for n in names}
+            return 200, {"data": {"viewer": {"accounts": [{"settings": nodes}]}}, "errors": None}
         found = re.search(r"rows: (\w+)\(", query)
         assert found, query
         dataset = found.group(1)
@@ -207,8 +219,10 @@ def _handler(fake: FakeCloudflare) -> type[BaseHTTPRequestHandler]:
                 }
             )
             if fake.script:
-                self._answer(*fake.script.pop(0))
-                return
+                canned = fake.script.pop(0)
+                if canned is not None:
+                    self._answer(*canned)
+                    return
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                 error = {"code": 10000, "message": "Authentication error"}
                 self._answer(401, {"success": False, "errors": [error]})

@@ -178,7 +178,7 @@ def test_reimporting_the_same_window_gives_the_same_bytes(spec: Path, fake: Fake
 
 def test_errors_in_a_200_answer_are_cloudflare_s_message(spec: Path, fake: FakeCloudflare) -> None:
     error = {"message": "quota exceeded for this account", "path": ["viewer", "accounts"]}
-    fake.script.append((200, {"data": None, "errors": [error]}))
+    fake.script += [None, (200, {"data": None, "errors": [error]})]  # after the settings
     with pytest.raises(PaperkitError) as caught:
         run(spec, api(fake))
     assert str(caught.value) == (
@@ -233,12 +233,12 @@ def test_a_window_older_than_cloudflare_keeps_is_refused(spec: Path, fake: FakeC
         "(nothing before 2026-11-24T00:00:00Z); import with --since 2026-11-25 or later, or "
         "rebuild from saved responses with --from-responses"
     )
-    assert fake.requests == []
+    assert all("rows:" not in r["body"]["query"] for r in fake.requests)  # only the settings
 
 
 def test_cloudflare_s_own_too_old_error_gets_a_hint(spec: Path, fake: FakeCloudflare) -> None:
     old = {"message": "cannot request data older than 2678400s"}
-    fake.script.append((200, {"data": None, "errors": [old]}))
+    fake.script += [None, (200, {"data": None, "errors": [old]})]
     with pytest.raises(PaperkitError, match="older than 2678400s; Cloudflare keeps"):
         run(spec, api(fake))
 
@@ -337,3 +337,31 @@ def test_a_damaged_line_of_the_analytics_file_is_skipped_and_reported(
     ]
     # The three other groups are still counted: 5 + 2 + 4 calls.
     assert result.metrics.values["analytics.ai.calls"] == 11
+
+
+def test_the_account_s_own_limits_are_respected(spec: Path, fake: FakeCloudflare) -> None:
+    fake.settings[AI] = {"maxPageSize": 2, "notOlderThan": 86_400 * 31}
+    run(spec, api(fake))  # asks for 10,000 a page, but Cloudflare allows 2
+    pages = [r for r in fake.requests if r["body"] and f"rows: {AI}(" in r["body"]["query"]]
+    assert [p["body"]["variables"]["limit"] for p in pages] == [2, 2, 2]
+    header = records(spec)[0]
+    assert (header["max_page_size"], header["limits_from_settings"]) == (2, True)
+    fake.settings[WF] = {"maxPageSize": 10_000, "notOlderThan": 86_400 * 7}
+    with pytest.raises(PaperkitError) as caught:
+        run(spec, api(fake))
+    # 2026-11-30T12:00 less 7 days is 2026-11-23T12:00.
+    assert str(caught.value).startswith(
+        "the window starts 2026-11-20T00:00:00Z, but Cloudflare keeps analytics for 7 days "
+        "(nothing before 2026-11-23T12:00:00Z); import with --since 2026-11-24 or later"
+    )
+
+
+def test_without_a_settings_node_the_documented_limits_stand_in(
+    spec: Path, fake: FakeCloudflare
+) -> None:
+    fake.settings["kvOperationsAdaptiveGroups"] = None  # the whole settings query then fails
+    run(spec, api(fake))
+    header = records(spec)[0]
+    assert header["max_page_size"] == 10_000
+    assert header["retention_days"] == 31
+    assert header["limits_from_settings"] is False

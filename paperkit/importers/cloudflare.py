@@ -29,17 +29,18 @@ from paperkit.errors import PaperkitError
 from paperkit.importers.cloudflare_api import CloudflareAPI
 from paperkit.importers.cloudflare_datasets import (
     DATASETS,
+    MAX_PAGE,
     R2_CLASS_A,
     R2_CLASS_B,
     R2_FREE,
     Dataset,
+    Limits,
+    dataset_limits,
 )
 from paperkit.spec.load import instant, load_spec
 from paperkit.tracking.append import experiment_folder
 
 ANALYTICS_FILE = "cloudflare-analytics.jsonl"
-RETENTION = timedelta(days=31)  # "Retained 31 days" (Workflows, D1, R2 analytics docs)
-MAX_PAGE = 10_000  # the limit Cloudflare's own Workflows examples use
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,6 @@ def import_cloudflare(
         )
     if stop <= start:
         raise PaperkitError(f"empty window: {start.isoformat()} is not before {stop.isoformat()}")
-    if api.replay is None:
-        _check_retention(start, now or _now())
     if not api.account:
         api.account = spec.cloudflare.account_id
     if not api.account:
@@ -93,12 +92,17 @@ def import_cloudflare(
             "no Cloudflare account id: set CLOUDFLARE_ACCOUNT_ID (the id in your dashboard's URL)"
             f" or cloudflare.account_id in {spec.path.name}"
         )
+    limits = dataset_limits(api)
+    if api.replay is None:
+        _check_retention(start, now or _now(), limits)
     lines: list[dict[str, Any]] = []
     groups: dict[str, int] = {}
     missing: dict[str, tuple[str, ...]] = {}
     for dataset in DATASETS:
         dims, sums, absent, checked = _fields(api, dataset)
-        records = _groups(api, dataset, dims, sums, start, stop, page_size)
+        limit = limits[dataset.name]
+        page = min(page_size, limit.max_page_size)
+        records = _groups(api, dataset, dims, sums, start, stop, page)
         header = {
             "record": "dataset",
             "dataset": dataset.name,
@@ -110,6 +114,9 @@ def import_cloudflare(
             "fields": (["count"] if dataset.count else []) + [f"sum.{s}" for s in sums],
             "missing": list(absent),
             "schema_checked": checked,
+            "max_page_size": limit.max_page_size,
+            "retention_days": limit.retention / timedelta(days=1),
+            "limits_from_settings": limit.from_settings,
             "groups": len(records),
         }
         lines.append(header)
@@ -150,12 +157,17 @@ def _spec_bound(moment: date | datetime | None, spec: Any, end: bool) -> datetim
     return instant(moment, spec.timezone, end=end).astimezone(UTC)
 
 
-def _check_retention(start: datetime, now: datetime) -> None:
-    """Raise when the window starts before the oldest data Cloudflare still keeps."""
-    oldest = now - RETENTION
+def _check_retention(start: datetime, now: datetime, limits: dict[str, Limits]) -> None:
+    """Raise when the window starts before the oldest data Cloudflare still keeps.
+
+    The shortest retention of the datasets counts: every dataset is imported or none.
+    """
+    kept = min(limit.retention for limit in limits.values())
+    oldest = now - kept
     if start < oldest:
+        days = f"{kept / timedelta(days=1):g}"
         raise PaperkitError(
-            f"the window starts {_iso(start)}, but Cloudflare keeps analytics for 31 days "
+            f"the window starts {_iso(start)}, but Cloudflare keeps analytics for {days} days "
             f"(nothing before {_iso(oldest)}); import with --since {oldest.date() + timedelta(1)} "
             "or later, or rebuild from saved responses with --from-responses"
         )

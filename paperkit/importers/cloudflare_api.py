@@ -53,9 +53,22 @@ class CloudflareAPI:
     permission: str = "Account Analytics: Read"
     _client: Any = field(default=None, repr=False)
 
-    def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        """Return the ``data`` of a GraphQL query; raise with Cloudflare's message on errors."""
+    def graphql(
+        self, query: str, variables: dict[str, Any], *, optional: bool = False
+    ) -> dict[str, Any]:
+        """Return the ``data`` of a GraphQL query; raise with Cloudflare's message on errors.
+
+        With ``optional``, a query Cloudflare answers with GraphQL errors (a field or node it
+        does not have) gives ``{}`` instead; refusals, rate limiting and network failures
+        still raise.
+        """
         with self._scrubbing():
+            if optional:
+                answer = self._request(
+                    "POST", GRAPHQL_PATH, body={"query": query, "variables": variables}
+                )
+                data = answer.get("data")
+                return data if not answer.get("errors") and isinstance(data, dict) else {}
             return self._graphql(query, variables)
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -9,6 +9,13 @@ so they are optional: asked only when the schema has them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from paperkit.importers.cloudflare_api import CloudflareAPI
+
+RETENTION = timedelta(days=31)  # "Retained 31 days" (Workflows, D1, R2 analytics docs)
+MAX_PAGE = 10_000  # the limit Cloudflare's own Workflows examples use
 
 # R2 operations by billing class (Cloudflare docs, r2/pricing.mdx; reference cloudflare.md §3).
 R2_CLASS_A = frozenset(
@@ -99,3 +106,48 @@ DATASETS: tuple[Dataset, ...] = (
         count=False,
     ),
 )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A dataset's limits for this account: the largest page and how far back data is kept.
+
+    ``from_settings`` is False when Cloudflare's ``settings`` node did not give them and the
+    documented defaults (10,000 groups, 31 days) stand in.
+    """
+
+    max_page_size: int = MAX_PAGE
+    retention: timedelta = RETENTION
+    from_settings: bool = False
+
+
+def dataset_limits(api: CloudflareAPI) -> dict[str, Limits]:
+    """Return each dataset's limits from the account's ``settings`` node (one query).
+
+    ``settings { <dataset> { maxPageSize notOlderThan } }`` (Cloudflare docs,
+    ``analytics/graphql-api/features/discovery/settings.mdx``); ``notOlderThan`` is in seconds.
+    When the node cannot be read, every dataset gets the documented defaults.
+    """
+    nodes = " ".join(f"{d.name} {{ maxPageSize notOlderThan }}" for d in DATASETS)
+    query = (
+        "query($account: string!) { viewer { accounts(filter: {accountTag: $account}) "
+        f"{{ settings {{ {nodes} }} }} }} }}"
+    )
+    data = api.graphql(query, {"account": api.account}, optional=True)
+    try:
+        settings: dict[str, Any] = data["viewer"]["accounts"][0]["settings"] or {}
+    except (KeyError, IndexError, TypeError):
+        settings = {}
+    limits = {}
+    for dataset in DATASETS:
+        node = settings.get(dataset.name)
+        page, kept = (node.get("maxPageSize"), node.get("notOlderThan")) if node else (None, None)
+        if _whole(page) and _whole(kept):
+            limits[dataset.name] = Limits(page, timedelta(seconds=kept), True)
+        else:
+            limits[dataset.name] = Limits()
+    return limits
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
