@@ -15,6 +15,7 @@ from helpers import BGE, L8B, jsonl, write_tree
 from test_cloudflare_import import serve_usage
 
 import paperkit.importers.cloudflare
+import paperkit.measure.neurons
 from paperkit.cli import cli
 
 SPEC = f"""\
@@ -212,3 +213,22 @@ def test_a_failed_import_prints_one_line_and_writes_nothing(
         "CLOUDFLARE_ACCOUNT_ID\n"
     )
     assert not (project / "runs/exp/cloudflare-analytics.jsonl").exists()
+
+
+def test_free_neurons_are_taken_off_per_utc_day() -> None:
+    import pandas as pd
+
+    from paperkit.prices.allowances import load_plan
+
+    # 6,000 + 6,000 neurons on 2026-11-20 (UTC), 3,000 on the 21st.
+    stamps = ["2026-11-20T01:00:00Z", "2026-11-20T23:00:00Z", "2026-11-21T00:00:00Z"]
+    cf = pd.DataFrame({"period": pd.to_datetime(stamps, utc=True), "neurons": [6e3, 6e3, 3e3]})
+    paid = load_plan("paid")
+    rate = paid.usd_per_neuron
+    allowance = paid.get("workers_ai", "neurons")
+    assert allowance is not None
+    after, over = paperkit.measure.neurons.after_allowance(cf, allowance, rate)
+    assert (after, over) == (pytest.approx(2000 * 0.011 / 1000), None)  # 12,000 - 10,000
+    free = load_plan("free").get("workers_ai", "neurons")
+    assert free is not None
+    assert paperkit.measure.neurons.after_allowance(cf, free, rate) == (0.0, 2000.0)

@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from paperkit.logs.analytics_log import AI, WORKFLOWS, AnalyticsLog
+from paperkit.measure.neurons import ModelCost, after_allowance, model_costs
 from paperkit.measure.stats import sum_known
 from paperkit.prices.allowances import load_plan
-from paperkit.prices.pricing import PRICE_DATA, SPEC
 from paperkit.spec.types import Billing
 
 ENDS = ("WORKFLOW_SUCCESS", "WORKFLOW_FAILURE")
@@ -64,21 +63,6 @@ class WorkflowDay:
     executions: Pair
     failed: Pair
     duration_s: Pair
-
-
-@dataclass(frozen=True)
-class ModelCost:
-    """One model's neurons and their cost, beside the token-priced cost of its logged calls.
-
-    ``not_token_priced`` counts the logged calls with no token price (their cost is not in
-    ``token_usd``, which is then a lower bound).
-    """
-
-    model: str
-    neurons: float | None
-    neuron_usd: float | None
-    token_usd: float | None
-    not_token_priced: int
 
 
 @dataclass(frozen=True)
@@ -188,12 +172,7 @@ def compare(
     allowance = plan.get("workers_ai", "neurons")
     after = over = None
     if billing.apply_allowances and neurons is not None and allowance is not None:
-        per_day = log.ai.groupby(log.ai["period"].dt.date)["neurons"].sum()  # UTC days
-        past = np.maximum(per_day.to_numpy(dtype=float) - allowance.amount, 0.0)
-        if allowance.beyond == "fails":  # the Free plan refuses past the allowance; no charge
-            after, over = 0.0, float(past.sum())
-        else:
-            after = float(past.sum()) * rate
+        after, over = after_allowance(log.ai, allowance, rate)
     return Analytics(
         datasets=log.datasets,
         tolerance=tolerance,
@@ -201,7 +180,7 @@ def compare(
         rate_source=plan.neuron_source,
         ai_days=ai_days,
         workflow_days=wf_days,
-        model_costs=_model_costs(ai, log.ai, neurons_known, rate) if has_ai else (),
+        model_costs=model_costs(ai, log.ai, neurons_known, rate) if has_ai else (),
         values=values,
         allowances=billing.apply_allowances,
         free_neurons_per_day=allowance.amount if allowance and billing.apply_allowances else None,
@@ -284,32 +263,6 @@ def _workflow_days(
                 _pair(_get(a, "executions", logged), _get(b, "executions", True), tolerance),
                 _pair(_get(a, "failed", logged), _get(b, "failed", True), tolerance),
                 _pair(_mean(a, "seconds"), _mean(b, "seconds"), tolerance),
-            )
-        )
-    return tuple(rows)
-
-
-def _model_costs(
-    ai: pd.DataFrame, cf: pd.DataFrame, neurons_known: bool, rate: float
-) -> tuple[ModelCost, ...]:
-    priced = ai["cost_source"].isin([PRICE_DATA, SPEC])
-    models = sorted(set(ai["model"].dropna().astype(str)) | set(cf["model"].astype(str)))
-    rows = []
-    for model in models:
-        mine = ai["model"] == model
-        neurons = sum_known(cf.loc[cf["model"] == model, "neurons"]) if neurons_known else None
-        if neurons_known and neurons is None:
-            neurons = 0.0
-        token_usd = sum_known(ai.loc[mine & priced, "cost_usd"])
-        if token_usd is None and mine.any() and not (mine & ~priced).any():
-            token_usd = 0.0
-        rows.append(
-            ModelCost(
-                model,
-                neurons,
-                None if neurons is None else neurons * rate,
-                token_usd,
-                int((mine & ~priced).sum()),
             )
         )
     return tuple(rows)
