@@ -232,3 +232,20 @@ def test_free_neurons_are_taken_off_per_utc_day() -> None:
     free = load_plan("free").get("workers_ai", "neurons")
     assert free is not None
     assert paperkit.measure.neurons.after_allowance(cf, free, rate) == (0.0, 2000.0)
+
+
+def test_saved_responses_rebuild_the_file_offline_from_the_command_line(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    saved = runner.invoke(cli, ["import", "cloudflare", "exp", "--save-responses", "saved"])
+    assert saved.exit_code == 0, saved.output
+    path = project / "runs/exp/cloudflare-analytics.jsonl"
+    online = path.read_bytes()
+    path.unlink()
+    for name in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CLOUDFLARE_API_BASE", "http://127.0.0.1:9")  # nothing listens there
+    offline = runner.invoke(cli, ["import", "cloudflare", "exp", "--from-responses", "saved"])
+    assert offline.exit_code == 0, offline.output
+    assert path.read_bytes() == online
