@@ -110,10 +110,22 @@ def test_the_command_prints_what_it_did(
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert result.stderr == (
-        "exp: runs/exp/workflows.jsonl: 2 added, 0 updated, 0 unchanged, 1 still running "
-        "(of 3 instances of doc-pipeline)\n"
+        "exp: runs/exp/workflows.jsonl: 2 added, 0 updated, 0 unchanged, 1 still running, "
+        "0 outside the window (of 3 instances of doc-pipeline)\n"
     )
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "wrong")
     refused = CliRunner().invoke(cli, args)
     assert refused.exit_code == 1
     assert "needs the permission 'Workers Scripts: Read'" in refused.stderr
+
+
+def test_only_instances_that_started_in_the_window_are_written(
+    spec: Path, fake: FakeCloudflare
+) -> None:
+    # i1 starts 10:00 and i2 11:00 on 2026-11-20; a window from 10:30 keeps i2 only.
+    result = import_workflow_instances(
+        spec, "exp", api(fake), "doc-pipeline", since="2026-11-20T10:30", until="2026-11-21"
+    )
+    lines = (spec.parent / "runs/exp/workflows.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["execution_id"] for line in lines] == ["i2"]
+    assert (result.added, result.outside, result.unfinished) == (1, 1, 1)

@@ -36,6 +36,7 @@ from paperkit.importers.cloudflare_datasets import (
 )
 from paperkit.importers.cloudflare_groups import fetch_groups, iso
 from paperkit.spec.load import instant, load_spec
+from paperkit.spec.types import Spec
 from paperkit.tracking.append import experiment_folder
 
 ANALYTICS_FILE = "cloudflare-analytics.jsonl"
@@ -71,25 +72,13 @@ def import_cloudflare(
     """
     spec = load_spec(spec_path)
     folder = experiment_folder(spec_path, name)
-    exp = find_experiment(spec, name)
-    start = _bound(since, "--since", spec.timezone, end=False) or _spec_bound(
-        exp.start, spec, False
-    )
-    stop = _bound(until, "--until", spec.timezone, end=True) or _spec_bound(exp.end, spec, True)
+    start, stop = window_bounds(spec, name, since, until)
     if start is None or stop is None:
         raise PaperkitError(
             f"no window for '{name}': give --since and --until, or set start and end under "
             f"experiments.{name} in {spec.path.name}"
         )
-    if stop <= start:
-        raise PaperkitError(f"empty window: {start.isoformat()} is not before {stop.isoformat()}")
-    if not api.account:
-        api.account = spec.cloudflare.account_id
-    if not api.account:
-        raise PaperkitError(
-            "no Cloudflare account id: set CLOUDFLARE_ACCOUNT_ID (the id in your dashboard's URL)"
-            f" or cloudflare.account_id in {spec.path.name}"
-        )
+    use_account(api, spec)
     limits = dataset_limits(api)
     if api.replay is None:
         _check_retention(start, now or _now(), limits)
@@ -134,6 +123,34 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def window_bounds(
+    spec: Spec, name: str, since: str | None, until: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """Return the window ``[start, stop)`` in UTC: the options, else the spec's start and end.
+
+    Either side is None when neither gives it; raises for an empty window.
+    """
+    exp = find_experiment(spec, name)
+    start = _bound(since, "--since", spec.timezone, end=False)
+    stop = _bound(until, "--until", spec.timezone, end=True)
+    start = start or _spec_bound(exp.start, spec, False)
+    stop = stop or _spec_bound(exp.end, spec, True)
+    if start is not None and stop is not None and stop <= start:
+        raise PaperkitError(f"empty window: {iso(start)} is not before {iso(stop)}")
+    return start, stop
+
+
+def use_account(api: CloudflareAPI, spec: Spec) -> None:
+    """Give ``api`` the spec's ``cloudflare.account_id`` unless the environment gave one."""
+    if not api.account:
+        api.account = spec.cloudflare.account_id
+    if not api.account:
+        raise PaperkitError(
+            "no Cloudflare account id: set CLOUDFLARE_ACCOUNT_ID (the id in your dashboard's URL)"
+            f" or cloudflare.account_id in {spec.path.name}"
+        )
+
+
 def _bound(text: str | None, option: str, timezone: str, *, end: bool) -> datetime | None:
     """Return an option's date (whole day) or time as a UTC instant, or None when not given."""
     if text is None:
@@ -149,7 +166,7 @@ def _bound(text: str | None, option: str, timezone: str, *, end: bool) -> dateti
     return instant(moment, timezone, end=end).astimezone(UTC)
 
 
-def _spec_bound(moment: date | datetime | None, spec: Any, end: bool) -> datetime | None:
+def _spec_bound(moment: date | datetime | None, spec: Spec, end: bool) -> datetime | None:
     if moment is None:
         return None
     return instant(moment, spec.timezone, end=end).astimezone(UTC)

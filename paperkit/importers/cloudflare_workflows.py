@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from paperkit.atomic import write_atomic
 from paperkit.errors import PaperkitError, shown
+from paperkit.importers.cloudflare import use_account, window_bounds
 from paperkit.importers.cloudflare_api import CloudflareAPI
 from paperkit.spec.load import load_spec
 from paperkit.tracking.append import experiment_folder, locked
@@ -37,7 +38,8 @@ WORKFLOW_PERMISSION = "Workers Scripts: Read"
 
 @dataclass(frozen=True)
 class InstancesImport:
-    """What an import did: instances listed, records added and updated, unfinished ones."""
+    """What an import did: instances listed, records added and updated, instances still
+    running, and finished ones that started outside the window."""
 
     path: Path
     listed: int
@@ -45,27 +47,33 @@ class InstancesImport:
     updated: int
     unchanged: int
     unfinished: int
+    outside: int = 0
 
 
 def import_workflow_instances(
-    spec_path: Path, name: str, api: CloudflareAPI, workflow: str, *, per_page: int = PER_PAGE
+    spec_path: Path,
+    name: str,
+    api: CloudflareAPI,
+    workflow: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    per_page: int = PER_PAGE,
 ) -> InstancesImport:
     """Upsert the finished instances of ``workflow`` into experiment ``name``'s workflows.jsonl.
 
-    Raises ``PaperkitError`` (writing nothing) when any request fails or an answer is not
-    what the API documents.
+    Only instances that started inside the window (``since``/``until``, else the spec's
+    ``start``/``end``; no window, every instance) are written, so another experiment's runs of
+    the same Workflow stay out. Raises ``PaperkitError`` (writing nothing) when any request
+    fails or an answer is not what the API documents.
     """
     folder = experiment_folder(spec_path, name)
-    if not api.account:
-        api.account = load_spec(spec_path).cloudflare.account_id
-    if not api.account:
-        raise PaperkitError(
-            "no Cloudflare account id: set CLOUDFLARE_ACCOUNT_ID (the id in your dashboard's URL)"
-            f" or cloudflare.account_id in {spec_path.name}"
-        )
+    spec = load_spec(spec_path)
+    start, stop = window_bounds(spec, name, since, until)
+    use_account(api, spec)
     base = f"/client/v4/accounts/{quote(api.account)}/workflows/{quote(workflow, safe='')}"
     records: list[dict[str, object]] = []
-    listed = unfinished = 0
+    listed = unfinished = outside = 0
     for item in _instances(api, base + "/instances", per_page):
         listed += 1
         instance_id = item.get("id")
@@ -77,11 +85,13 @@ def import_workflow_instances(
         record = _record(workflow, instance_id, item, detail)
         if record is None:
             unfinished += 1
-        else:
+        elif _inside(str(record["timestamp"]), start, stop):
             records.append(record)
+        else:
+            outside += 1
     path = folder / KINDS["workflow"].file
     added, updated, unchanged = _upsert(path, records) if records else (0, 0, 0)
-    return InstancesImport(path, listed, added, updated, unchanged, unfinished)
+    return InstancesImport(path, listed, added, updated, unchanged, unfinished, outside)
 
 
 def _instances(api: CloudflareAPI, path: str, per_page: int) -> list[dict[str, Any]]:
@@ -128,6 +138,13 @@ def _record(
         return build_record(KINDS["workflow"], values)
     except PaperkitError as problem:
         raise PaperkitError(f"instance {instance_id}: {problem.message}") from None
+
+
+def _inside(stamp: str, start: datetime | None, stop: datetime | None) -> bool:
+    moment = _time(stamp)
+    if moment is None:
+        return True
+    return (start is None or moment >= start) and (stop is None or moment < stop)
 
 
 def _time(value: Any) -> datetime | None:

@@ -83,28 +83,37 @@ def cloudflare(
 )
 @click.argument("name")
 @click.option("--workflow", required=True, help="The Workflow's name, as in wrangler.toml.")
+@click.option("--since", metavar="DATE", help="First day (or ISO time); default: the spec's start.")
+@click.option("--until", metavar="DATE", help="Last day, inclusive (or ISO time); default: end.")
 @click.option("--save-responses", "save", type=_FOLDER, help="Also keep every raw response here.")
 @click.option(
     "--from-responses", "replay", type=_FOLDER, help="Read saved responses; use no network."
 )
 @SPEC_OPTION
 def cloudflare_workflows(
-    name: str, workflow: str, save: Path | None, replay: Path | None, spec_path: Path
+    name: str,
+    workflow: str,
+    since: str | None,
+    until: str | None,
+    save: Path | None,
+    replay: Path | None,
+    spec_path: Path,
 ) -> None:
     """Upsert NAME's workflows.jsonl from the instances of a Cloudflare Workflow.
 
-    One record per finished instance, by execution_id: success, duration_ms, steps, error.
+    One record per finished instance that started in the window (the spec's start
+    to end by default), by execution_id: success, duration_ms, steps, error.
     Reads CLOUDFLARE_API_TOKEN (permission Workers Scripts: Read) and CLOUDFLARE_ACCOUNT_ID.
     See docs/cloudflare.md.
     """
     api = _api(save, replay, WORKFLOW_PERMISSION)
     try:
-        result = import_workflow_instances(spec_path, name, api, workflow)
+        result = import_workflow_instances(spec_path, name, api, workflow, since=since, until=until)
     finally:
         api.close()
     click.echo(
         f"{name}: {shown(result.path)}: {result.added} added, {result.updated} updated, "
-        f"{result.unchanged} unchanged, {result.unfinished} still running "
-        f"(of {result.listed} instances of {workflow})",
+        f"{result.unchanged} unchanged, {result.unfinished} still running, "
+        f"{result.outside} outside the window (of {result.listed} instances of {workflow})",
         err=True,
     )
