@@ -127,7 +127,7 @@ class FakeCloudflare:
             for s in sums:
                 g["sum"][s] += r.get(s, 0)
         ordered = sorted(groups.values(), key=lambda g: tuple(g["dimensions"][k] for k in order))
-        page = ordered[: variables["limit"]]
+        page = ordered[: int(re.search(r"limit: (\d+)", query).group(1))]
         if "count " not in query:
             for g in page:
                 del g["count"]

@@ -30,11 +30,11 @@ def fetch_groups(
     records: list[dict[str, Any]] = []
     for period, base in _windows(dataset, start, stop):
         keys = ((dataset.time,) if dataset.time else ()) + dims
-        query = _query(dataset, keys, sums)
+        query = _query(dataset, keys, sums, page_size)
         last: dict[str, Any] | None = None
         while True:
             page_filter = base if last is None else {"AND": [base, _after(keys, last)]}
-            variables = {"account": api.account, "limit": page_size, "filter": page_filter}
+            variables = {"account": api.account, "filter": page_filter}
             rows = _rows(api.graphql(query, variables), dataset.name)
             for row in rows:
                 records.append(_normalised(dataset, dims, sums, row, period))
@@ -69,15 +69,19 @@ def _windows(
     return days
 
 
-def _query(dataset: Dataset, keys: tuple[str, ...], sums: tuple[str, ...]) -> str:
-    """Return the GraphQL query of one page of ``dataset`` (variables: account, limit, filter)."""
+def _query(dataset: Dataset, keys: tuple[str, ...], sums: tuple[str, ...], limit: int) -> str:
+    """Return the GraphQL query of one page of ``dataset`` (variables: account, filter).
+
+    The limit is written into the query, as in Cloudflare's examples, rather than passed as a
+    variable whose scalar type would have to be named.
+    """
     order = ", ".join(f"{k}_ASC" for k in keys)
     count = "count " if dataset.count else ""
     filter_type = dataset.type_name("Filter_InputObject")
     return (
-        f"query($account: string!, $limit: uint64!, $filter: {filter_type}!) "
+        f"query($account: string!, $filter: {filter_type}!) "
         "{ viewer { accounts(filter: {accountTag: $account}) { "
-        f"rows: {dataset.name}(limit: $limit, filter: $filter, orderBy: [{order}]) {{ "
+        f"rows: {dataset.name}(limit: {int(limit)}, filter: $filter, orderBy: [{order}]) {{ "
         f"{count}dimensions {{ {' '.join(keys)} }} sum {{ {' '.join(sums)} }} }} }} }} }}"
     )
 
