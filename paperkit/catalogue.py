@@ -47,6 +47,12 @@ METRIC_NAMES: tuple[str, ...] = (
     "dev.error_fix_minutes",
     "dev.sessions",
     "dev.session_minutes",
+    "quality.judgements",
+    "quality.items",
+    "quality.win_rate",
+    "quality.not_worse_rate",
+    "quality.score.mean",
+    "quality.score.n",
     "comparison.cost_reduction",
     "comparison.latency_ratio",
 )
@@ -72,5 +78,8 @@ INTEGER_METRICS: frozenset[str] = frozenset(
         "dev.errors",
         "dev.interventions",
         "dev.sessions",
+        "quality.judgements",
+        "quality.items",
+        "quality.score.n",
     }
 )

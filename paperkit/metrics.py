@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 
+from . import quality
 from .catalogue import METRIC_NAMES
 from .costs import Basis, CostLine, basis_of, cost_lines, resource_cost, source_label
 from .logs import Logs
@@ -200,6 +201,8 @@ def compute(
     if present["workflows.jsonl"]:
         values.update(workflow_values(wf))
     values.update(_dev_values(logs))
+    if present["quality.jsonl"]:
+        values.update(quality.values(quality.scoped(logs.quality, None)))
 
     count_value = values.get(exp.unit.count)
     unit_values, first, last, per_day = _unit_values(ai, wf, cf, exp, timezone, count_value)

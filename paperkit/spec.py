@@ -298,10 +298,11 @@ def _criterion(node: Node, where: str) -> Criterion:
         if scope is not None:
             scope = values["where"] = replace(scope, line=lines["where"])
             for key, _ in scope.items():
-                family = SCOPES[key]
-                if not values["metric"].startswith(family):
+                families = SCOPES[key]
+                if not values["metric"].startswith(families):
+                    allowed = " and ".join(f"{family}*" for family in families)
                     message = (
-                        f"where.{key} applies to {family}* metrics only, not to {values['metric']}"
+                        f"where.{key} applies to {allowed} metrics only, not to {values['metric']}"
                     )
                     raise Invalid(dotted(where, "where"), message, lines["where"])
     return Criterion(**values, line=line_of(node))

@@ -26,13 +26,22 @@ RECORDS = {
     "errors.log": {"timestamp": TS, "error_type": "timeout", "fix_time": "2 min"},
     "interventions.log": {"timestamp": TS, "reason": "cookies", "time_spent": "5 min"},
     "metrics.jsonl": {"timestamp": TS, "tool_name": "Edit"},
+    "quality.jsonl": {
+        "timestamp": TS,
+        "item_id": "d1",
+        "model": L8B,
+        "rater": "a",
+        "score": 1,
+        "min": 1,
+        "max": 5,
+    },
 }
 JSONL_FILES = [name for name in FILE_NAMES if name != "log.md"]
 FRAMES = dict(
     zip(
         JSONL_FILES,
         "worker_ai workflows cloudflare cost_breakdown prompts errors"
-        " interventions metrics".split(),
+        " interventions metrics quality".split(),
         strict=True,
     )
 )

@@ -68,8 +68,26 @@ _HELP = {
     "what_user_did": "What the person did.",
     "why_needed": "Why the AI could not do it.",
     "could_ai_have_done_this": "Whether the AI could have done it, such as 'no - security'.",
+    "item_id": "The item judged (a document, a prompt), such as doc-01.",
+    "baseline": "The model compared with, such as openai:gpt-4o (pairwise judgements).",
+    "preference": "Which output was better: model (the candidate), baseline or tie.",
+    "score": "The candidate's score on the scale --min to --max.",
+    "min": "The lowest score of the scale, such as 1.",
+    "max": "The highest score of the scale, such as 5.",
+    "rater": "Who judged: a person's id, or llm:MODEL for an LLM judge.",
+    "rubric": "What was judged, such as accuracy.",
+    "blind": "Whether the rater did not know which output was which.",
+    "notes": "Free text on the judgement.",
 }
-_METAVARS = {"timestamp": "TIME", "number": "N", "money": "USD", "duration": "TEXT", "text": "TEXT"}
+_METAVARS = {
+    "timestamp": "TIME",
+    "number": "N",
+    "money": "USD",
+    "duration": "TEXT",
+    "text": "TEXT",
+    "score": "N",
+    "preference": "model|baseline|tie",
+}
 
 
 def _option_name(field: str) -> str:
@@ -104,8 +122,11 @@ def _log_command(kind: Kind) -> click.Command:
     params: list[click.Parameter] = [click.Argument(["name"])]
     for field in kind.fields:
         required = " Required." if field in kind.required else ""
-        if field == "success":
-            option = click.Option(["--success/--no-success"], default=None, help=_HELP["success"])
+        if field_type(field) in ("success", "flag"):
+            switch = _option_name(field)
+            option = click.Option(
+                [f"{switch}/--no-{switch[2:]}", field], default=None, help=_HELP[field]
+            )
         else:
             text = _HELP.get(field) or f"{field.replace('_', ' ').capitalize()}."
             option = click.Option(
