@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from helpers import L8B, build, jsonl
 
-from paperkit import quality
-from paperkit.logs import load_logs
+from paperkit.logs.load import load_logs
+from paperkit.measure import quality
 
 GPT4O = "openai:gpt-4o"
 TS = "2025-01-14T14:10:00Z"
