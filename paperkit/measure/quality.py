@@ -290,7 +290,9 @@ class Ratings:
 
 def comparisons(frame: pd.DataFrame, confidence: float) -> list[Comparison]:
     """Return the pairwise rows: per model, baseline, rubric and kind of rater."""
-    pairwise = frame[frame["preference"].notna()].assign(kind=kinds(frame))
+    pairwise = frame[frame["preference"].notna()]
+    pairwise = pairwise.assign(kind=kinds(pairwise))  # kinds of the rows kept (an empty frame
+    # would take the index of a longer Series)
     rows = []
     keys = ["model", "baseline", "rubric", "kind"]
     for key, group in pairwise.groupby(keys, dropna=False, sort=True):
@@ -315,7 +317,8 @@ def comparisons(frame: pd.DataFrame, confidence: float) -> list[Comparison]:
 
 def ratings(frame: pd.DataFrame, confidence: float) -> list[Ratings]:
     """Return the rating rows: per model, rubric and kind of rater."""
-    scored = frame[frame["score"].notna()].assign(kind=kinds(frame))
+    scored = frame[frame["score"].notna()]
+    scored = scored.assign(kind=kinds(scored))
     rows = []
     for key, group in scored.groupby(["model", "rubric", "kind"], dropna=False, sort=True):
         model, rubric, kind = (None if pd.isna(v) else str(v) for v in key)

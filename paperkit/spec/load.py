@@ -332,6 +332,7 @@ _COMPARISON: dict[str, Parser] = {
     "unit": text,
     "reprice": _reprice,
     "rows": list_of(record(ComparisonRow, dict.fromkeys(_ROW_KEYS, string), required=_ROW_KEYS)),
+    "baseline": text,
 }
 
 

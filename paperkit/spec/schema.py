@@ -391,6 +391,12 @@ def _comparison() -> dict[str, Any]:
             ),
             "reprice": _optional(reprice),
             "rows": _optional(_list(row, "Extra rows for the comparison table.")),
+            "baseline": _optional(
+                _text(
+                    "The other stack's model as quality.jsonl names it as a baseline, such as "
+                    "openai:gpt-4o: the comparison table gains a quality row."
+                )
+            ),
         },
         required=("name",),
     )

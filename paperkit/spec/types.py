@@ -126,6 +126,7 @@ class Comparison:
     unit: str | None = None
     reprice: tuple[Reprice, ...] = ()
     rows: tuple[ComparisonRow, ...] = ()
+    baseline: str | None = None  # the stack's model as quality.jsonl names it, for a quality row
     line: int | None = None
 
 
