@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from paperkit.errors import shown
+from paperkit.importers.quality_csv import import_quality_csv, parse_pairs
 from paperkit.importers.wrangler_tail import TailImport, import_wrangler_tail
 from paperkit.options import CONTEXT, SPEC_OPTION
 from paperkit.tracking.append import log_record
@@ -182,6 +183,57 @@ def wrangler_tail(capture: Path, name: str, spec_path: Path) -> None:
     for problem in result.problems:
         click.echo(f"warning: {problem}", err=True)
     click.echo(f"{name}: {describe(result)}", err=True)
+
+
+@import_.command(
+    "quality-csv",
+    context_settings=CONTEXT,
+    short_help="Import quality judgements from a spreadsheet saved as CSV.",
+)
+@click.argument("name")
+@click.argument("sheet", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=FIELD,...",
+    help="Which column holds which field of quality.jsonl (a column named as the field needs "
+    "none). Repeatable.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="FIELD=VALUE,...",
+    help="A field for every row, such as model=@cf/meta/llama-3.1-8b-instruct. Repeatable.",
+)
+@SPEC_OPTION
+def quality_csv(
+    name: str, sheet: Path, maps: tuple[str, ...], sets: tuple[str, ...], spec_path: Path
+) -> None:
+    """Import the judgements of a CSV file into quality.jsonl.
+
+    NAME is the experiment; SHEET the CSV, whose first row names the columns. Each row is
+    checked as `paperkit log quality` checks its options; a bad row is reported and left out.
+    Rows imported before are skipped, so importing the sheet again is safe.
+    """
+    result = import_quality_csv(
+        sheet,
+        spec_path,
+        name,
+        mapping=parse_pairs(maps, "--map"),
+        constants=parse_pairs(sets, "--set"),
+    )
+    for problem in result.problems:
+        click.echo(f"warning: {problem}", err=True)
+    parts = [
+        f"imported {result.imported} judgement{'' if result.imported == 1 else 's'}",
+        f"{result.already} already imported",
+        f"{len(result.problems)} invalid",
+    ]
+    if result.ignored_columns:
+        parts.append("columns ignored: " + ", ".join(result.ignored_columns))
+    click.echo(f"{name}: {'; '.join(parts)} (from {result.rows} rows)", err=True)
 
 
 def describe(result: TailImport) -> str:
