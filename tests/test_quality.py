@@ -263,3 +263,47 @@ def test_log_quality_and_track_quality_write_what_the_reader_counts(
     assert logs.warnings == ()
     assert logs.quality["preference"].tolist() == ["tie", None]
     assert logs.quality["score"].tolist()[1] == 4.0
+
+
+def test_a_judgement_given_again_counts_once_the_later_one(tmp_path: Path) -> None:
+    records = [
+        judgement("d1", "tie"),
+        judgement("d1", "model", "ben"),  # another rater: kept
+        judgement("d1", "model"),  # Ana changes her mind: this one counts
+        judgement("d1", "baseline", rubric="fluency"),  # another rubric: kept
+    ]
+    (tmp_path / "quality.jsonl").write_text(jsonl(*records), encoding="utf-8")
+    logs = load_logs(tmp_path, display_path=lambda p: p.name)
+    assert [str(w) for w in logs.warnings] == [
+        "quality.jsonl:1: judgement 'd1, ana, @cf/meta/llama-3.1-8b-instruct, openai:gpt-4o'"
+        " appears again at line 3; the later record is kept"
+    ]
+    assert logs.quality["line"].tolist() == [2, 3, 4]
+    assert logs.files["quality.jsonl"].duplicates == 1
+
+
+def test_the_paper_names_what_the_judgements_do_not_prove(tmp_path: Path) -> None:
+    from paperkit.paper.quality import quality_unproven
+
+    records = [
+        judgement("d1", "tie", blind=False),
+        judgement("d2", "model"),
+        judgement("d1", "baseline", "ben"),
+        judgement("d2", "baseline", "ben"),
+        judgement("d1", "model", "llm:judge", baseline="openai:gpt-4o-mini"),
+    ]
+    (tmp_path / "quality.jsonl").write_text(jsonl(*records), encoding="utf-8")
+    lines = quality_unproven(load_logs(tmp_path).quality)
+    name = f"{L8B} vs {GPT4O}"
+    mini = f"{L8B} vs openai:gpt-4o-mini"
+    assert lines == [
+        f"That the judgements of {name} hold when blind: 1 of the 4 judgements by ana and ben"
+        " were not marked blind",
+        f"The quality of {name} beyond the 2 items ana and ben judged (fewer than 30)",
+        f"As much as its interval suggests about {name}: it counts the 4 judgements of 2 people"
+        " on 2 items as independent, and judgements of one item are not",
+        f"The quality of {mini} beyond the 1 item the LLM judge llm:judge judged (fewer than 30)",
+        f"That people would judge {mini} as the LLM judge llm:judge did: no person judged it",
+        # Ana tie, model; Ben baseline, baseline: p_o = 0, p_e = 0, kappa = 0.
+        f"That the raters of {name} agree: Cohen's kappa 0.00 is below 0.667",
+    ]

@@ -73,6 +73,8 @@ def test_a_repeated_line_is_read_once_in_every_jsonl_file(tmp_path: Path, name: 
     changes = {"timestamp": "2025-01-14T11:00:00Z"}
     if name == "workflows.jsonl":
         changes["execution_id"] = "exec_2"  # the same id would be a retry (below)
+    if name == "quality.jsonl":
+        changes["item_id"] = "d2"  # the same item, rater and model would be a judgement again
     second = other(RECORDS[name], **changes)
     write(tmp_path, name, first, second, first)
     logs = load_logs(tmp_path, display_path=by_name)

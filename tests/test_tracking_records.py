@@ -148,11 +148,11 @@ def test_every_kind_writes_records_the_reader_reads_without_a_warning(
 
 
 def _least(kind: str, number: int) -> dict[str, object]:
-    """The required fields of ``kind`` only (a workflow's id made unique by ``number``), and
-    for a judgement the score it needs to be one."""
+    """The required fields of ``kind`` only (a workflow's or judgement's id made unique by
+    ``number``), and for a judgement the score it needs to be one."""
     values = {name: FULL[kind][name] for name in KINDS[kind].required}
-    if kind == "quality":
-        values |= {"score": 4, "min": 1, "max": 5}
+    if kind == "quality":  # another item each, or it would be one judgement given again
+        values |= {"score": 4, "min": 1, "max": 5, "item_id": f"doc-{number}"}
     return values | ({"execution_id": f"exec_{number}"} if kind == "workflow" else {})
 
 

@@ -71,6 +71,22 @@ def check(columns: dict[str, pd.Series], checks: values.Checks) -> None:
     columns["preference"] = lowered.where(given, None)
 
 
+KEY_FIELDS = ("item_id", "rater", "model", "baseline", "rubric")
+
+
+def key(columns: dict[str, pd.Series]) -> pd.Series:
+    """Return what makes a judgement one: "item_id, rater, model, baseline, rubric" as text.
+
+    A rater who judges the same item of the same comparison again has changed their mind (or
+    logged it twice): the later judgement counts, as a retried workflow's later record does.
+    """
+    parts = [columns[field].fillna("").astype(str) for field in KEY_FIELDS]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + ", " + part
+    return joined.str.rstrip(", ")
+
+
 def is_llm(rater: pd.Series) -> np.ndarray:
     """Return which raters are LLM judges: ids that start with ``llm:`` (in any case)."""
     text = values.arrow_text(rater)

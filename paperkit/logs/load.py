@@ -55,6 +55,7 @@ class _Layout:
     timestamp_required: bool = True
     unique: str | None = None  # a field naming the record: of records sharing it, the last counts
     rules: Callable[[dict[str, pd.Series], values.Checks], None] | None = None  # more skips
+    key: Callable[[dict[str, pd.Series]], pd.Series] | None = None  # ``unique`` made of fields
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -102,6 +103,8 @@ _LAYOUTS = {
         "line timestamp item_id model baseline preference score min max rater rubric blind notes",
         required="item_id model rater",
         rules=judgements.check,
+        unique="judgement",
+        key=judgements.key,
     ),
 }
 FILE_NAMES = (*_LAYOUTS, LOG_MD)
@@ -198,7 +201,8 @@ def _load_jsonl(
     kept = ~checked.skipped
     duplicates = 0
     if field := layout.unique:
-        dropped, later = sanity.later_records(field, columns[field], kept, checked.lines, where)
+        ids = layout.key(columns) if layout.key is not None else columns[field]
+        dropped, later = sanity.later_records(field, ids, kept, checked.lines, where)
         kept &= ~dropped
         found += later
         duplicates = len(later)

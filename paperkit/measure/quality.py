@@ -215,8 +215,8 @@ def agreements(frame: pd.DataFrame) -> list[Agreement]:
     """Return the agreement on each comparison (model, baseline, rubric) with 2+ raters.
 
     Every rater counts, people and LLM judges alike: how far a judge agrees with a person is
-    what tells whether the judge can stand in for one. A rater's later judgement of an item
-    replaces an earlier one.
+    what tells whether the judge can stand in for one. (A rater's earlier judgement of the
+    same item was already dropped by the reader; keeping the last here is only a guard.)
     """
     pairwise = frame[frame["preference"].notna()].sort_values("line")
     found = []

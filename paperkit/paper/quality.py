@@ -127,8 +127,8 @@ def quality_context(frame: pd.DataFrame, present: bool, confidence: float) -> di
 
 
 def quality_unproven(frame: pd.DataFrame) -> list[str]:
-    """Return the Doesn't Prove lines of the judgements: unblinded, too few items, judges
-    alone, low agreement."""
+    """Return the Doesn't Prove lines of the judgements: unblinded, too few items, several
+    people on the same items, judges alone, low agreement."""
     lines = []
     pairs = quality.comparisons(frame, 0.95)
     human = {(c.model, c.baseline, c.rubric) for c in pairs if c.kind == quality.HUMAN}
@@ -146,6 +146,12 @@ def quality_unproven(frame: pd.DataFrame) -> list[str]:
             lines.append(
                 f"The quality of {name} beyond the {count(c.items, 'item')} "
                 f"{_who(c.kind, c.raters)} judged (fewer than {DEFAULT_MIN_N})"
+            )
+        if c.kind == quality.HUMAN and len(c.raters) > 1 and c.tally.judged > c.items:
+            lines.append(
+                f"As much as its interval suggests about {name}: it counts the "
+                f"{count(c.tally.judged, 'judgement')} of {len(c.raters)} people on "
+                f"{count(c.items, 'item')} as independent, and judgements of one item are not"
             )
         if c.kind == quality.LLM and not judged_by_people:
             lines.append(
