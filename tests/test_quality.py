@@ -307,3 +307,37 @@ def test_the_paper_names_what_the_judgements_do_not_prove(tmp_path: Path) -> Non
         # Ana tie, model; Ben baseline, baseline: p_o = 0, p_e = 0, kappa = 0.
         f"That the raters of {name} agree: Cohen's kappa 0.00 is below 0.667",
     ]
+
+
+def test_agreement_on_scores_is_interval_alpha_as_the_krippendorff_package_gives() -> None:
+    ana = [3, 4, 4, 5, 2, 1]
+    ben = [3, 5, 4, 4, 2, 2]
+    cy = [2, 4, None, 5, 1, 1]
+    expected = krippendorff.alpha(
+        reliability_data=np.array(
+            [[np.nan if v is None else v for v in r] for r in (ana, ben, cy)]
+        ),
+        level_of_measurement="interval",
+    )
+    units = [[v for v in (a, b, c) if v is not None] for a, b, c in zip(ana, ben, cy, strict=True)]
+    assert quality.krippendorff_alpha(units, interval=True) == pytest.approx(expected)
+    # Two raters, two items: (1, 2) and (4, 4). Coincidences (ordered pairs, m = 2): o(1,2) =
+    # o(2,1) = 1, o(4,4) = 2; n_1 = n_2 = 1, n_4 = 2, n = 4. Observed Σ o δ = 1 + 1 = 2;
+    # expected Σ n_c n_k δ = 2 × (1×1×1 + 1×2×9 + 1×2×4) = 54; alpha = 1 − 3 × 2 / 54.
+    assert quality.krippendorff_alpha([[1, 2], [4, 4]], interval=True) == pytest.approx(1 - 6 / 54)
+
+
+def test_score_agreement_is_reported_per_model_and_rubric(tmp_path: Path) -> None:
+    records = [
+        rating(item_id=f"d{i}", rater=rater, score=score)
+        for rater, scores in (("ana", [1, 4]), ("ben", [2, 4]))
+        for i, score in enumerate(scores)
+    ]
+    (tmp_path / "quality.jsonl").write_text(jsonl(*records), encoding="utf-8")
+    (found,) = quality.agreements(load_logs(tmp_path).quality)
+    assert (found.baseline, found.statistic, found.items) == (
+        None,
+        "Krippendorff's alpha (interval)",
+        2,
+    )
+    assert found.value == pytest.approx(1 - 6 / 54)

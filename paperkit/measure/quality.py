@@ -166,29 +166,40 @@ def cohen_kappa(first: Sequence[str], second: Sequence[str]) -> float | None:
     return (observed - expected) / (1.0 - expected)
 
 
-def krippendorff_alpha(units: Sequence[Sequence[str]]) -> float | None:
-    """Return Krippendorff's alpha (nominal) of the labels each unit (item) received.
+def krippendorff_alpha(
+    units: Sequence[Sequence[str | float]], *, interval: bool = False
+) -> float | None:
+    """Return Krippendorff's alpha of the values each unit (item) received.
 
-    Units with fewer than two labels are left out. With the coincidence counts
-    o_ck = Σ_u (pairs of labels c, k in u) / (m_u − 1) and n_c = Σ_k o_ck, n = Σ_c n_c:
-    alpha = 1 − (n − 1) Σ_{c≠k} o_ck / Σ_{c≠k} n_c n_k. None when every label is the same.
+    Nominal by default (labels agree or not); ``interval`` for scores, where a 4 against a 5
+    disagrees less than a 1 against a 5. Units with fewer than two values are left out. With
+    the coincidence counts o_ck = Σ_u (pairs of values c, k in u) / (m_u − 1), n_c = Σ_k o_ck,
+    n = Σ_c n_c and the distance δ(c, k) (1 when c ≠ k for nominal values, (c − k)² for
+    interval ones): alpha = 1 − (n − 1) Σ o_ck δ(c, k) / Σ n_c n_k δ(c, k). None when every
+    value is the same.
     """
-    coincidences: Counter[tuple[str, str]] = Counter()
-    for labels in units:
-        m = len(labels)
+    coincidences: Counter[tuple[str | float, str | float]] = Counter()
+    for values in units:
+        m = len(values)
         if m < 2:
             continue
-        counts = Counter(labels)
+        counts = Counter(values)
         for c in counts:
             for k in counts:
                 pairs = counts[c] * (counts[k] - (c == k))
                 coincidences[c, k] += pairs / (m - 1)
-    totals: Counter[str] = Counter()
+    totals: Counter[str | float] = Counter()
     for (c, _), value in coincidences.items():
         totals[c] += value
+
+    def distance(c: str | float, k: str | float) -> float:
+        if interval:
+            return (float(c) - float(k)) ** 2
+        return 0.0 if c == k else 1.0
+
     n = sum(totals.values())
-    disagree = sum(v for (c, k), v in coincidences.items() if c != k)
-    chance = sum(totals[c] * totals[k] for c in totals for k in totals if c != k)
+    disagree = sum(v * distance(c, k) for (c, k), v in coincidences.items())
+    chance = sum(totals[c] * totals[k] * distance(c, k) for c in totals for k in totals)
     if n <= 1 or chance == 0:
         return None
     return 1.0 - (n - 1) * disagree / chance
@@ -199,11 +210,11 @@ class Agreement:
     """How far the raters of one comparison agree on the items they all judged."""
 
     model: str
-    baseline: str
+    baseline: str | None  # None for agreement on scores
     rubric: str | None
     raters: tuple[str, ...]
     items: int
-    statistic: str  # "Cohen's kappa" or "Krippendorff's alpha"
+    statistic: str  # "Cohen's kappa", "Krippendorff's alpha" or "Krippendorff's alpha (interval)"
     value: float | None
 
     @property
@@ -212,7 +223,12 @@ class Agreement:
 
 
 def agreements(frame: pd.DataFrame) -> list[Agreement]:
-    """Return the agreement on each comparison (model, baseline, rubric) with 2+ raters.
+    """Return the agreement on each comparison (model, baseline, rubric) with 2+ raters,
+    then on the scores of each model and rubric rated by 2+ raters on one scale.
+
+    Preferences are labels: Cohen's kappa for two raters, Krippendorff's alpha (nominal) for
+    more. Scores are numbers: Krippendorff's alpha (interval) for any number of raters, since
+    kappa would count a 4 against a 5 as much a disagreement as a 1 against a 5.
 
     Every rater counts, people and LLM judges alike: how far a judge agrees with a person is
     what tells whether the judge can stand in for one. (A rater's earlier judgement of the
@@ -250,6 +266,18 @@ def agreements(frame: pd.DataFrame) -> list[Agreement]:
                     value,
                 )
             )
+    scored = frame[frame["score"].notna()].sort_values("line")
+    for key, group in scored.groupby(["model", "rubric"], dropna=False, sort=True):
+        model, rubric = (None if pd.isna(v) else str(v) for v in key)
+        last = group.drop_duplicates(["item_id", "rater"], keep="last")
+        shared = last.groupby("item_id").filter(lambda g: len(g) >= 2)
+        raters = tuple(sorted(shared["rater"].unique()))
+        if len(raters) < 2 or scale(shared) is None:
+            continue
+        units = [list(g["score"]) for _, g in shared.groupby("item_id", sort=True)]
+        value = krippendorff_alpha(units, interval=True)
+        statistic = "Krippendorff's alpha (interval)"
+        found.append(Agreement(str(model), None, rubric, raters, len(units), statistic, value))
     return found
 
 

@@ -55,8 +55,10 @@ def _blind(blind: int, judged: int) -> str:
     return "no" if blind == 0 else f"{blind:,} of {judged:,}"
 
 
-def _comparison_name(model: str, baseline: str, rubric: str | None) -> str:
-    return f"{model} vs {baseline}" + (f" ({rubric})" if rubric else "")
+def _comparison_name(model: str, baseline: str | None, rubric: str | None) -> str:
+    """ "MODEL vs BASELINE (RUBRIC)"; "MODEL scores (RUBRIC)" for ratings."""
+    compared = f"{model} scores" if baseline is None else f"{model} vs {baseline}"
+    return compared + (f" ({rubric})" if rubric else "")
 
 
 def _agreement_value(value: float | None) -> str:
