@@ -28,14 +28,6 @@ from paperkit.spec.types import RATER_KINDS, Scope
 
 HUMAN, LLM = RATER_KINDS
 WIN, LOSS, TIE = "model", "baseline", "tie"
-METRICS = (
-    "quality.judgements",
-    "quality.items",
-    "quality.win_rate",
-    "quality.not_worse_rate",
-    "quality.score.mean",
-    "quality.score.n",
-)
 # Below this, agreement is too low to draw even tentative conclusions from the judgements
 # (Krippendorff, Content Analysis, 2004, section 11.4.4: alpha >= 0.667).
 LOW_AGREEMENT = 0.667
