@@ -341,3 +341,20 @@ def test_score_agreement_is_reported_per_model_and_rubric(tmp_path: Path) -> Non
         2,
     )
     assert found.value == pytest.approx(1 - 6 / 54)
+
+
+def test_the_comparison_gains_a_quality_row_only_for_a_baseline_people_judged(
+    tmp_path: Path,
+) -> None:
+    from paperkit.paper.quality import quality_row
+    from paperkit.spec.types import Comparison
+
+    (tmp_path / "quality.jsonl").write_text(jsonl(*ANA, *JUDGE), encoding="utf-8")
+    frame = load_logs(tmp_path).quality
+    row = quality_row(Comparison(name="OpenAI", baseline=GPT4O), frame, 0.95)
+    # Ana's 13 of 20 (the judge's 14 of 20 left out): 65.0%, Wilson 43.3% to 81.9%.
+    assert row is not None
+    assert row["ours"] == "65.0% (43.3% to 81.9%), n = 20"
+    assert quality_row(Comparison(name="OpenAI"), frame, 0.95) is None
+    judge_only = frame[frame["rater"] != "ana"]
+    assert quality_row(Comparison(name="OpenAI", baseline=GPT4O), judge_only, 0.95) is None
