@@ -153,7 +153,7 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         )
         computed = dataclasses.replace(computed, values={**computed.values, **compared.values})
     gaps = reconcile(p.ai, p.wf, p.cf, logs.cost_breakdown, spec.timezone, spec.reconcile_tolerance)
-    results = tuple(_judge(c, p.ai, p.wf, computed, spec) for c in exp.criteria)
+    results = tuple(_judge(c, p.ai, p.wf, logs.quality, computed, spec) for c in exp.criteria)
     outcome = paper_criteria.outcome_of(criteria.outcome(results), exp, results)
     warnings = logs.warnings + (imported.warnings if imported is not None else ())
     declared = paper_criteria.outcome_warning(outcome, exp, spec.path.name)
@@ -209,7 +209,12 @@ def _overrides(spec: Spec) -> Path | None:
 
 
 def _judge(
-    criterion: Criterion, ai: pd.DataFrame, wf: pd.DataFrame, computed: metrics.Metrics, spec: Spec
+    criterion: Criterion,
+    ai: pd.DataFrame,
+    wf: pd.DataFrame,
+    judged: pd.DataFrame,
+    computed: metrics.Metrics,
+    spec: Spec,
 ) -> criteria.CriterionResult:
     """Return the verdict on one criterion, measured over its scope at its confidence."""
     confidence = criterion.confidence or spec.confidence
@@ -217,8 +222,8 @@ def _judge(
         return criteria.judge(criterion, None, confidence)
     assert criterion.metric is not None
     if criterion.where is not None:
-        check_scope(criterion.where, ai, wf, shown(spec.path))
-    measured = measure(criterion.metric, ai, wf, computed, confidence, criterion.where)
+        check_scope(criterion.where, ai, wf, shown(spec.path), judged, criterion.metric)
+    measured = measure(criterion.metric, ai, wf, computed, confidence, criterion.where, judged)
     return criteria.judge(criterion, measured, confidence)
 
 

@@ -39,6 +39,7 @@ from paperkit.paper.costs import (
     workflows_cost,
 )
 from paperkit.paper.criteria import Outcome, criterion_rows, outcome_lines, proves, unproven
+from paperkit.paper.quality import quality_context, quality_row, quality_unproven
 from paperkit.paper.reconcile import reconciliation_context, reconciliation_gaps
 from paperkit.paper.render import MISSING, num
 from paperkit.paper.wording import count, duration
@@ -203,6 +204,7 @@ def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[str]:
         lines.extend(reconciliation_gaps(p.reconciliation, "cost-breakdown.jsonl"))
     if p.analytics is not None:
         lines.extend(analytics_gaps(p.analytics))
+    lines.extend(quality_unproven(p.logs.quality))
     outside = sum(p.left_out.values())
     if outside:
         lines.append(
@@ -288,6 +290,12 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "comparison_source": comparison_source(comparison),
         "comparison_rows": (
             comparison_rows(comparison, p.exp, values, running) if comparison else []
+        ),
+        "comparison_quality": (
+            quality_row(comparison, p.logs.quality, p.confidence) if comparison else None
+        ),
+        "quality": quality_context(
+            p.logs.quality, p.logs.files["quality.jsonl"].present, p.confidence
         ),
         "comparison_flags": comparison_flags(comparison, p.exp, running) if comparison else [],
         "reprice_lines": reprice_lines(list(p.repriced)),

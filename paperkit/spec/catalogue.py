@@ -47,6 +47,12 @@ METRIC_NAMES: tuple[str, ...] = (
     "dev.error_fix_minutes",
     "dev.sessions",
     "dev.session_minutes",
+    "quality.judgements",
+    "quality.items",
+    "quality.win_rate",
+    "quality.not_worse_rate",
+    "quality.score.mean",
+    "quality.score.n",
     "comparison.cost_reduction",
     "comparison.latency_ratio",
     "analytics.ai.calls",
@@ -84,5 +90,8 @@ INTEGER_METRICS: frozenset[str] = frozenset(
         "analytics.ai.output_tokens",
         "analytics.workflows.executions",
         "analytics.workflows.failed",
+        "quality.judgements",
+        "quality.items",
+        "quality.score.n",
     }
 )

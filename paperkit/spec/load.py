@@ -301,10 +301,11 @@ def _criterion(node: Node, where: str) -> Criterion:
         if scope is not None:
             scope = values["where"] = replace(scope, line=lines["where"])
             for key, _ in scope.items():
-                family = SCOPES[key]
-                if not values["metric"].startswith(family):
+                families = SCOPES[key]
+                if not values["metric"].startswith(families):
+                    allowed = " and ".join(f"{family}*" for family in families)
                     message = (
-                        f"where.{key} applies to {family}* metrics only, not to {values['metric']}"
+                        f"where.{key} applies to {allowed} metrics only, not to {values['metric']}"
                     )
                     raise Invalid(dotted(where, "where"), message, lines["where"])
     return Criterion(**values, line=line_of(node))
@@ -334,6 +335,7 @@ _COMPARISON: dict[str, Parser] = {
     "unit": text,
     "reprice": _reprice,
     "rows": list_of(record(ComparisonRow, dict.fromkeys(_ROW_KEYS, string), required=_ROW_KEYS)),
+    "baseline": text,
 }
 
 
