@@ -16,8 +16,9 @@ import pandas as pd
 
 from . import criteria, metrics, paper, paper_criteria, pricing, provenance, window
 from .atomic import write_atomic
+from .differences import percentile_confidence
 from .errors import DataWarning, PaperkitError, shown
-from .evidence import check_scope, measure
+from .evidence import Measurement, check_scope, measure, sampled_metrics
 from .logs import Logs, load_logs
 from .rates import Rates, load_rates
 from .reconcile import reconcile
@@ -160,6 +161,11 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         repriced=tuple(
             reprice(p.ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
         ),
+        samples=tuple(
+            measure(metric, p.ai, p.wf, computed, percentile_confidence(spec.confidence))
+            for metric in sampled_metrics()
+        ),
+        criterion_samples=tuple(_sample(c, p.ai, p.wf, computed, spec) for c in exp.criteria),
     )
     return BuildResult(
         name=name,
@@ -191,6 +197,20 @@ def _judge(
         check_scope(criterion.where, ai, wf, shown(spec.path))
     measured = measure(criterion.metric, ai, wf, computed, confidence, criterion.where)
     return criteria.judge(criterion, measured, confidence)
+
+
+def _sample(
+    criterion: Criterion, ai: pd.DataFrame, wf: pd.DataFrame, computed: metrics.Metrics, spec: Spec
+) -> Measurement | None:
+    """Return what a diff needs of one criterion's measurement (None when judged by hand).
+
+    Rates and means keep their counts, mean and standard deviation; a percentile keeps its
+    order-statistic interval at the confidence a comparison of two such intervals needs.
+    """
+    if criterion.metric is None:
+        return None
+    confidence = percentile_confidence(criterion.confidence or spec.confidence)
+    return measure(criterion.metric, ai, wf, computed, confidence, criterion.where)
 
 
 def render_all(spec: Spec, names: list[str]) -> list[BuildResult]:

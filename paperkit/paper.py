@@ -13,6 +13,7 @@ from typing import Any
 from . import __version__
 from .costs import NOT_COSTED, labels
 from .criteria import FAIL, INCONCLUSIVE, PASS, CriterionResult, level
+from .evidence import Measurement
 from .logs import FILE_NAMES, Logs
 from .metrics import Metrics
 from .paper_comparison import comparison_flags, comparison_rows, reprice_lines
@@ -68,6 +69,10 @@ class PaperInputs:
     repriced: tuple[Repriced, ...] = ()
     confidence: float = DEFAULT_CONFIDENCE
     reconciliation: Reconciliation | None = None
+    # What a later diff needs (results.json "samples"): every sampled metric over the whole
+    # run, and each criterion's own measurement, percentiles at the comparison's confidence.
+    samples: tuple[Measurement, ...] = ()
+    criterion_samples: tuple[Measurement | None, ...] = ()
 
 
 def _placeholder(name: str) -> Any:
