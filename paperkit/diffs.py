@@ -1,0 +1,92 @@
+"""``paperkit diff``: which results to compare, fetched and built, then lined up.
+
+The new side is always built in memory from the working tree (so it is current even when
+results.json is not); the old side is an experiment's results at a git revision
+(:mod:`paperkit.revisions`) or another experiment. :mod:`paperkit.diff_results` compares them
+and :mod:`paperkit.diff_report` words the outcome.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .build import names_to_build, render_experiment
+from .diff_report import as_json, markdown, text
+from .diff_results import Report, compare_results
+from .errors import DataWarning
+from .revisions import results_at
+from .spec_types import Spec
+
+WORKING_TREE = "working tree"
+BUILT_NOW = "built now from the working tree's logs and spec"
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One comparison: its title, where each side came from, and the report.
+
+    ``report`` is None when the old side does not exist (an experiment new since the revision);
+    ``new_results`` is then what the experiment has now.
+    """
+
+    title: str
+    old_source: str
+    new_source: str
+    report: Report | None
+    warnings: tuple[DataWarning, ...]
+    new_results: dict[str, Any]
+
+    @property
+    def failed(self) -> bool:
+        return self.report is not None and self.report.failed
+
+    def markdown(self) -> str:
+        """Return this comparison as Markdown (a short note for an experiment that is new)."""
+        if self.report is None:
+            outcome = (self.new_results.get("outcome") or {}).get("computed")
+            return (
+                f"## {text(self.title)}: new\n\nNothing to compare with: "
+                f"{text(self.old_source)}. Outcome now: {text(outcome)}.\n"
+            )
+        return markdown(self.report, self.title, (self.old_source, self.new_source))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "experiment": self.title,
+            "old_source": self.old_source,
+            "new_source": self.new_source,
+            "new": self.report is None,
+            "report": as_json(self.report) if self.report is not None else None,
+        }
+
+
+def against(spec: Spec, names: list[str], rev: str) -> list[Compared]:
+    """Compare each named experiment (every one when ``names`` is empty) with itself at ``rev``."""
+    compared = []
+    for name in names_to_build(spec, names):
+        built = render_experiment(spec, name)
+        new = json.loads(built.results)
+        old = results_at(spec, name, rev)
+        report = (
+            None if old.results is None else compare_results(old.results, new, rev, WORKING_TREE)
+        )
+        compared.append(Compared(name, old.source, BUILT_NOW, report, built.warnings, new))
+    return compared
+
+
+def pair(spec: Spec, old_name: str, new_name: str) -> Compared:
+    """Compare experiment ``old_name`` (before) with ``new_name`` (after), both built now."""
+    old_built = render_experiment(spec, old_name)
+    new_built = render_experiment(spec, new_name)
+    new = json.loads(new_built.results)
+    report = compare_results(json.loads(old_built.results), new, old_name, new_name)
+    return Compared(
+        "experiments",
+        f"{old_name}, {BUILT_NOW}",
+        f"{new_name}, {BUILT_NOW}",
+        report,
+        (*old_built.warnings, *new_built.warnings),
+        new,
+    )
