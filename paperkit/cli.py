@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from . import __version__, index_file
-from .build import (
+from paperkit import __version__, index_file
+from paperkit.build import (
     CRITERIA_FAILED,
     STALE,
     Built,
@@ -23,16 +23,16 @@ from .build import (
     render_experiment,
     worst,
 )
-from .diffs import against as diff_against
-from .diffs import pair as diff_pair
-from .errors import DataWarning, shown
-from .options import CONTEXT, SPEC_OPTION, Group
-from .schema import schema_text
-from .spec import load_spec
-from .summary import summary as summarize
-from .tracking.commands import COMMANDS
-from .tracking.costs_command import costs
-from .wording import count
+from paperkit.diffs import against as diff_against
+from paperkit.diffs import pair as diff_pair
+from paperkit.errors import DataWarning, shown
+from paperkit.options import CONTEXT, SPEC_OPTION, Group
+from paperkit.paper.summary import summary as summarize
+from paperkit.paper.wording import count
+from paperkit.spec.load import load_spec
+from paperkit.spec.schema import schema_text
+from paperkit.tracking.commands import COMMANDS
+from paperkit.tracking.costs_command import costs
 
 
 def _warn(warnings: Any, spec_path: Path) -> None:

@@ -2,8 +2,8 @@
 
 The new side is always built in memory from the working tree (so it is current even when
 results.json is not); the old side is an experiment's results at a git revision
-(:mod:`paperkit.revisions`) or another experiment. :mod:`paperkit.diff_results` compares them
-and :mod:`paperkit.diff_report` words the outcome.
+(:mod:`paperkit.revisions`) or another experiment. :mod:`paperkit.paper.diff_results` compares them
+and :mod:`paperkit.paper.diff_report` words the outcome.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .build import names_to_build, render_experiment
-from .diff_report import as_json, markdown, text
-from .diff_results import Report, compare_results
-from .errors import DataWarning
-from .revisions import results_at
-from .spec_types import Spec
+from paperkit.build import names_to_build, render_experiment
+from paperkit.errors import DataWarning
+from paperkit.paper.diff_report import as_json, markdown, text
+from paperkit.paper.diff_results import Report, compare_results
+from paperkit.revisions import results_at
+from paperkit.spec.types import Spec
 
 WORKING_TREE = "working tree"
 BUILT_NOW = "built now from the working tree's logs and spec"

@@ -1,7 +1,7 @@
 """EXPERIMENTS.md: the index of every experiment, kept between generated-block markers.
 
 The index is a block like PAPER.md's (``<!-- paperkit:begin index -->`` … ``<!-- paperkit:end
-index sha=… -->``, :mod:`paperkit.blocks`), so the text a person writes around it stays byte
+index sha=… -->``, :mod:`paperkit.paper.blocks`), so the text a person writes around it stays byte
 for byte. A new file gets a heading and the block; a file with no markers keeps its text and
 gets the block appended; a block edited by hand stops the update unless ``force`` (then the old
 file is saved as EXPERIMENTS.md.bak). The file is written atomically.
@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import write_atomic
-from .blocks import merge, parse, wrap
-from .build import Built, build_each, find_experiment
-from .errors import PaperkitError, shown
-from .index import Entry, render_index
-from .spec_types import Spec
-from .update import BACKUP_SUFFIX
+from paperkit.atomic import write_atomic
+from paperkit.build import Built, build_each, find_experiment
+from paperkit.errors import PaperkitError, shown
+from paperkit.paper.blocks import merge, parse, wrap
+from paperkit.paper.index import Entry, render_index
+from paperkit.paper.update import BACKUP_SUFFIX
+from paperkit.spec.types import Spec
 
 INDEX_NAME = "EXPERIMENTS.md"
 BLOCK = "index"

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .build import RESULTS_NAME, find_experiment, render_experiment
-from .errors import PaperkitError, shown
-from .spec import load_spec
-from .spec_types import Spec
+from paperkit.build import RESULTS_NAME, find_experiment, render_experiment
+from paperkit.errors import PaperkitError, shown
+from paperkit.spec.load import load_spec
+from paperkit.spec.types import Spec
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from click.testing import CliRunner, Result
 
 from paperkit.build import render_experiment
 from paperkit.cli import cli
-from paperkit.diff_report import markdown
-from paperkit.diff_results import compare_results
-from paperkit.spec import load_spec
+from paperkit.paper.diff_report import markdown
+from paperkit.paper.diff_results import compare_results
+from paperkit.spec.load import load_spec
 from tests.helpers import L8B, jsonl, write_tree
 
 SPEC = """\

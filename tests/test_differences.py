@@ -8,7 +8,7 @@ from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
-from paperkit.differences import compare, newcombe, percentile_confidence, welch
+from paperkit.measure.differences import compare, newcombe, percentile_confidence, welch
 
 
 def test_newcombe_by_hand() -> None:
