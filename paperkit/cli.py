@@ -372,18 +372,21 @@ def index_command(spec_path: Path, output: Path | None, check: bool, force: bool
     paperkit's markers; text you write around it is kept. Every experiment is built
     in memory; nothing but the index is written.
 
-    Exit codes: 0 ok, 1 bad input or an edited index block, 2 usage, 3 the index
-    would change (--check).
+    Exit codes: 0 ok, 1 bad input, an edited index block or an experiment that
+    does not build (its row says so), 2 usage, 3 the index would change (--check).
     """
     spec = load_spec(spec_path)
     update = index_file.index(spec, output, force=force, write=not check)
     where = shown(update.path)
+    for problem in update.failed:
+        click.echo(f"build failed: {problem}", err=True)
     if check:
         click.echo(f"{where}: {'stale' if update.changed else 'up to date'}", err=True)
-        if update.changed:
-            raise click.exceptions.Exit(STALE)
-        return
-    click.echo(f"wrote {where}" if update.changed else f"{where}: up to date", err=True)
+    else:
+        click.echo(f"wrote {where}" if update.changed else f"{where}: up to date", err=True)
+    code = worst([1 if update.failed else 0, STALE if check and update.changed else 0])
+    if code:
+        raise click.exceptions.Exit(code)
 
 
 for _command in (*COMMANDS, costs):

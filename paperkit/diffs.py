@@ -16,7 +16,7 @@ from paperkit.build import names_to_build, render_experiment
 from paperkit.errors import DataWarning
 from paperkit.paper.diff_report import as_json, markdown, text
 from paperkit.paper.diff_results import Report, compare_results
-from paperkit.revisions import results_at
+from paperkit.revisions import names_at, results_at
 from paperkit.spec.types import Spec
 
 WORKING_TREE = "working tree"
@@ -27,8 +27,8 @@ BUILT_NOW = "built now from the working tree's logs and spec"
 class Compared:
     """One comparison: its title, where each side came from, and the report.
 
-    ``report`` is None when the old side does not exist (an experiment new since the revision);
-    ``new_results`` is then what the experiment has now.
+    ``report`` is None when one side does not exist: an experiment new since the revision
+    (``new_results`` is then what it has now), or one removed since (``removed``).
     """
 
     title: str
@@ -37,6 +37,7 @@ class Compared:
     report: Report | None
     warnings: tuple[DataWarning, ...]
     new_results: dict[str, Any]
+    removed: bool = False
 
     @property
     def failed(self) -> bool:
@@ -44,6 +45,11 @@ class Compared:
 
     def markdown(self) -> str:
         """Return this comparison as Markdown (a short note for an experiment that is new)."""
+        if self.removed:
+            return (
+                f"## {text(self.title)}: removed\n\nIt was an experiment at "
+                f"{text(self.old_source)} and is not one now.\n"
+            )
         if self.report is None:
             outcome = (self.new_results.get("outcome") or {}).get("computed")
             return (
@@ -57,7 +63,8 @@ class Compared:
             "experiment": self.title,
             "old_source": self.old_source,
             "new_source": self.new_source,
-            "new": self.report is None,
+            "new": self.report is None and not self.removed,
+            "removed": self.removed,
             "report": as_json(self.report) if self.report is not None else None,
         }
 
@@ -73,6 +80,10 @@ def against(spec: Spec, names: list[str], rev: str) -> list[Compared]:
             None if old.results is None else compare_results(old.results, new, rev, WORKING_TREE)
         )
         compared.append(Compared(name, old.source, BUILT_NOW, report, built.warnings, new))
+    if not names:
+        now = {one.title for one in compared}
+        for gone in (name for name in names_at(spec, rev) if name not in now):
+            compared.append(Compared(gone, rev, WORKING_TREE, None, (), {}, removed=True))
     return compared
 
 

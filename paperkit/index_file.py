@@ -35,7 +35,7 @@ class IndexUpdate:
     old: str | None
     text: str
     backup: bool = False
-    failed: int = 0
+    failed: tuple[str, ...] = ()  # "NAME: error" for each experiment whose build failed
 
     @property
     def changed(self) -> bool:
@@ -78,7 +78,7 @@ def entries(spec: Spec, built: Iterable[Built], index_path: Path, *, written: bo
 def plan_index(path: Path, found: list[Entry], *, force: bool = False) -> IndexUpdate:
     """Return the index file's new text, merged into the existing file around its block."""
     block = wrap(BLOCK, render_index(found))
-    failed = sum(e.results is None for e in found)
+    failed = tuple(f"{e.name}: {e.error}" for e in found if e.results is None)
     try:
         old = path.read_text(encoding="utf-8") if path.exists() else None
     except (OSError, UnicodeDecodeError) as e:

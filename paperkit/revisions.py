@@ -97,6 +97,41 @@ def results_at(spec: Spec, name: str, rev: str) -> AtRevision:
     return _built_at(spec, name, rev, sha, top)
 
 
+def _spec_at(sha: str, rev: str, spec_rel: str, top: Path, base: Path) -> tuple[Spec, str]:
+    """Copy the spec of commit ``sha`` under ``base`` and load it; return it and its root."""
+    _copy(sha, spec_rel, top, base)
+    try:
+        old_spec = load_spec(base / spec_rel)
+        root_rel = old_spec.root.resolve().relative_to(base.resolve()).as_posix()
+    except PaperkitError as e:
+        where = f"{spec_rel}:{e.line}" if e.line else spec_rel
+        raise PaperkitError(f"the spec at {rev} ({sha[:12]}): {where}: {e.message}") from e
+    except ValueError as e:
+        raise PaperkitError(
+            f"the spec at {rev} ({sha[:12]}) has a root outside the repository"
+        ) from e
+    return old_spec, root_rel
+
+
+def names_at(spec: Spec, rev: str) -> list[str]:
+    """Return the experiments at ``rev``: its spec's, and every folder under its root, sorted.
+
+    Empty when the spec did not exist at ``rev``.
+    """
+    top = repository(spec)
+    sha = resolve(rev, top)
+    spec_rel = _relative(spec.path, top)
+    if not _exists(sha, spec_rel, top):
+        return []
+    with tempfile.TemporaryDirectory(prefix="paperkit-diff-") as tmp:
+        old_spec, root_rel = _spec_at(sha, rev, spec_rel, top, Path(tmp))
+    where = [] if root_rel == "." else ["--", f"{root_rel}/"]
+    listed = _git(["ls-tree", "-z", "-d", "--name-only", sha, *where], top, f"listing at {rev}")
+    folders = {PurePosixPath(p).name for p in listed.decode("utf-8").split("\0") if p}
+    names = {exp.name for exp in old_spec.experiments}
+    return sorted(names | {f for f in folders if not f.startswith(".")})
+
+
 def _built_at(spec: Spec, name: str, rev: str, sha: str, top: Path) -> AtRevision:
     """Build ``name`` from the spec and logs of commit ``sha``, copied into a temporary folder."""
     spec_rel = _relative(spec.path, top)
@@ -104,17 +139,7 @@ def _built_at(spec: Spec, name: str, rev: str, sha: str, top: Path) -> AtRevisio
         return AtRevision(None, f"no {spec_rel} at {rev} ({sha[:12]})")
     with tempfile.TemporaryDirectory(prefix="paperkit-diff-") as tmp:
         base = Path(tmp)
-        _copy(sha, spec_rel, top, base)
-        try:
-            old_spec = load_spec(base / spec_rel)
-            root_rel = old_spec.root.resolve().relative_to(base.resolve()).as_posix()
-        except PaperkitError as e:
-            where = f"{spec_rel}:{e.line}" if e.line else spec_rel
-            raise PaperkitError(f"the spec at {rev} ({sha[:12]}): {where}: {e.message}") from e
-        except ValueError as e:
-            raise PaperkitError(
-                f"the spec at {rev} ({sha[:12]}) has a root outside the repository"
-            ) from e
+        old_spec, root_rel = _spec_at(sha, rev, spec_rel, top, base)
         folder = f"{root_rel}/{name}" if root_rel != "." else name
         listed = _git(
             ["ls-tree", "-r", "-z", "--name-only", sha, "--", folder],

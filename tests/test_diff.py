@@ -196,3 +196,44 @@ def test_usage_errors() -> None:
     assert _invoke("diff", "a").exit_code == 2
     assert _invoke("diff", "--all").exit_code == 2
     assert _invoke("diff", "a", "--all", "--against", "HEAD").exit_code == 2
+
+
+@needs_git
+def test_all_lists_experiments_new_and_removed_since_the_revision(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"experiments.yaml": SPEC, "runs/exp/worker-ai.jsonl": _calls(40, 0)})
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "first")
+    # Now: "b" is gone from the spec, and a folder "c" appeared with no spec entry.
+    write_tree(
+        tmp_path,
+        {
+            "experiments.yaml": SPEC.split("  b:\n")[0],
+            "runs/c/worker-ai.jsonl": _calls(40, 0),
+        },
+    )
+    result = _invoke(
+        "diff", "--all", "--against", "HEAD", "--json", "--spec", str(tmp_path / "experiments.yaml")
+    )
+    assert result.exit_code == 0, result.output
+    found = {e["experiment"]: e for e in json.loads(result.stdout)["experiments"]}
+    assert sorted(found) == ["a", "b", "c", "exp"]
+    assert found["b"]["removed"] is True and found["b"]["report"] is None
+    assert found["c"]["new"] is True and found["c"]["old_source"].startswith("no experiment 'c'")
+    assert found["exp"]["report"]["metrics"] == []
+
+
+@needs_git
+def test_a_bad_spec_at_the_revision_is_named_with_its_line(tmp_path: Path) -> None:
+    bad = SPEC.replace("version: 1\n", "version: 1\nconfidence: 95\n")
+    write_tree(tmp_path, {"experiments.yaml": bad, "runs/exp/worker-ai.jsonl": _calls(40, 0)})
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "first")
+    write_tree(tmp_path, {"experiments.yaml": SPEC})
+    result = _invoke(
+        "diff", "exp", "--against", "HEAD", "--spec", str(tmp_path / "experiments.yaml")
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("the spec at HEAD (")
+    assert "): experiments.yaml:2: confidence: " in result.stderr

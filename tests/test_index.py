@@ -118,3 +118,19 @@ def test_the_committed_index_is_current(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.chdir(ROOT)
     result = _invoke("index", "--check")
     assert result.exit_code == 0, result.stderr
+
+
+def test_an_experiment_that_does_not_build_gets_a_row_saying_so(tmp_path: Path) -> None:
+    spec = _tree(tmp_path)
+    broken = SPEC + (
+        "  scoped:\n    criteria:\n"
+        '      - {text: "70b is fast", metric: ai.latency_ms.p95, op: "<", target: 9,'
+        " where: {model: [nope]}}\n"
+    )
+    write_tree(tmp_path, {"experiments.yaml": broken, "runs/scoped/worker-ai.jsonl": _calls(5)})
+    result = _invoke("index", "--spec", spec)
+    assert result.exit_code == 1
+    assert "build failed: scoped: where.model: no record has model 'nope'" in result.stderr
+    text = (tmp_path / "EXPERIMENTS.md").read_text(encoding="utf-8")
+    assert "build failed: where.model: no record has model 'nope'" in text
+    assert "| 8 | [Second" in text  # the others are still listed
