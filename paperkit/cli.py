@@ -337,13 +337,20 @@ def diff(
         compared = [diff_pair(spec, names[0], names[1])]
     for one in compared:
         _warn(one.warnings, spec_path)
+        if one.error is not None:
+            click.echo(str(one.error), err=True)
+            click.echo(f"{one.title}: not compared", err=True)
     if as_json:
         doc = {"experiments": [one.to_json() for one in compared]}
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         click.echo("\n".join(one.markdown() for one in compared), nl=False)
-    if fail_on_flip and any(one.failed for one in compared):
-        raise click.exceptions.Exit(CRITERIA_FAILED)
+    flipped = fail_on_flip and any(one.failed for one in compared)
+    code = worst(
+        [1 if any(one.error for one in compared) else 0, CRITERIA_FAILED if flipped else 0]
+    )
+    if code:
+        raise click.exceptions.Exit(code)
 
 
 @cli.command(name="index", context_settings=CONTEXT)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from paperkit.build import names_to_build, render_experiment
-from paperkit.errors import DataWarning
+from paperkit.errors import DataWarning, PaperkitError
 from paperkit.paper.diff_report import as_json, markdown, text
 from paperkit.paper.diff_results import Report, compare_results
-from paperkit.revisions import names_at, results_at
+from paperkit.revisions import names_at, repository, resolve, results_at
 from paperkit.spec.types import Spec
 
 WORKING_TREE = "working tree"
@@ -28,7 +28,8 @@ class Compared:
     """One comparison: its title, where each side came from, and the report.
 
     ``report`` is None when one side does not exist: an experiment new since the revision
-    (``new_results`` is then what it has now), or one removed since (``removed``).
+    (``new_results`` is then what it has now), or one removed since (``removed``), or one
+    side that could not be built or read (``error``; the other experiments are still compared).
     """
 
     title: str
@@ -38,6 +39,7 @@ class Compared:
     warnings: tuple[DataWarning, ...]
     new_results: dict[str, Any]
     removed: bool = False
+    error: PaperkitError | None = None
 
     @property
     def failed(self) -> bool:
@@ -45,6 +47,8 @@ class Compared:
 
     def markdown(self) -> str:
         """Return this comparison as Markdown (a short note for an experiment that is new)."""
+        if self.error is not None:
+            return f"## {text(self.title)}: not compared\n\n{text(self.error)}\n"
         if self.removed:
             return (
                 f"## {text(self.title)}: removed\n\nIt was an experiment at "
@@ -63,19 +67,25 @@ class Compared:
             "experiment": self.title,
             "old_source": self.old_source,
             "new_source": self.new_source,
-            "new": self.report is None and not self.removed,
+            "new": self.report is None and not self.removed and self.error is None,
             "removed": self.removed,
+            "error": str(self.error) if self.error is not None else None,
             "report": as_json(self.report) if self.report is not None else None,
         }
 
 
 def against(spec: Spec, names: list[str], rev: str) -> list[Compared]:
     """Compare each named experiment (every one when ``names`` is empty) with itself at ``rev``."""
+    resolve(rev, repository(spec))  # an unknown revision or no git stops here, once
     compared = []
     for name in names_to_build(spec, names):
-        built = render_experiment(spec, name)
-        new = json.loads(built.results)
-        old = results_at(spec, name, rev)
+        try:
+            built = render_experiment(spec, name)
+            new = json.loads(built.results)
+            old = results_at(spec, name, rev)
+        except PaperkitError as error:
+            compared.append(Compared(name, rev, WORKING_TREE, None, (), {}, error=error))
+            continue
         report = (
             None if old.results is None else compare_results(old.results, new, rev, WORKING_TREE)
         )

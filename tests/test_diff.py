@@ -237,3 +237,23 @@ def test_a_bad_spec_at_the_revision_is_named_with_its_line(tmp_path: Path) -> No
     assert result.exit_code == 1
     assert result.stderr.startswith("the spec at HEAD (")
     assert "): experiments.yaml:2: confidence: " in result.stderr
+
+
+@needs_git
+def test_one_experiment_that_does_not_build_does_not_stop_the_others(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"experiments.yaml": SPEC, "runs/exp/worker-ai.jsonl": _calls(40, 0)})
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "first")
+    broken = SPEC.replace(
+        'metric: ai.success_rate, op: ">=", target: 0.9}\n  a:',
+        'metric: ai.success_rate, op: ">=", target: 0.9, where: {model: [nope]}}\n  a:',
+    )
+    write_tree(tmp_path, {"experiments.yaml": broken})
+    spec = str(tmp_path / "experiments.yaml")
+    result = _invoke("diff", "--all", "--against", "HEAD", "--fail-on-flip", "--spec", spec)
+    assert result.exit_code == 1
+    assert "where.model: no record has model 'nope'" in result.stderr
+    assert "exp: not compared" in result.stderr
+    assert "## exp: not compared" in result.stdout
+    assert "## a: HEAD → working tree" in result.stdout
