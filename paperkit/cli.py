@@ -293,6 +293,12 @@ def summary(name: str, spec_path: Path) -> None:
     is_flag=True,
     help="With --against: compare every experiment in the spec and under its root.",
 )
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="With --against: build the revision's logs and spec even where its results.json "
+    "is committed (one from an older paperkit lacks the counts the tests need).",
+)
 @SPEC_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.option(
@@ -304,6 +310,7 @@ def diff(
     names: tuple[str, ...],
     rev: str | None,
     every: bool,
+    rebuild: bool,
     spec_path: Path,
     as_json: bool,
     fail_on_flip: bool,
@@ -323,8 +330,8 @@ def diff(
         raise click.UsageError("pass experiment names or --all, not both")
     if rev is not None and not names and not every:
         raise click.UsageError("name an experiment to compare, or pass --all")
-    if rev is None and every:
-        raise click.UsageError("--all needs --against REV")
+    if rev is None and (every or rebuild):
+        raise click.UsageError("--all and --rebuild need --against REV")
     if rev is None and len(names) != 2:
         raise click.UsageError(
             "compare two experiments (paperkit diff A B), or one with a revision "
@@ -332,7 +339,7 @@ def diff(
         )
     spec = load_spec(spec_path)
     if rev is not None:
-        compared = diff_against(spec, list(names), rev)
+        compared = diff_against(spec, list(names), rev, rebuild=rebuild)
     else:
         compared = [diff_pair(spec, names[0], names[1])]
     for one in compared:

@@ -74,15 +74,19 @@ class Compared:
         }
 
 
-def against(spec: Spec, names: list[str], rev: str) -> list[Compared]:
-    """Compare each named experiment (every one when ``names`` is empty) with itself at ``rev``."""
+def against(spec: Spec, names: list[str], rev: str, *, rebuild: bool = False) -> list[Compared]:
+    """Compare each named experiment (every one when ``names`` is empty) with itself at ``rev``.
+
+    ``rebuild`` builds each at ``rev`` from its logs and spec rather than reading the committed
+    results.json.
+    """
     resolve(rev, repository(spec))  # an unknown revision or no git stops here, once
     compared = []
     for name in names_to_build(spec, names):
         try:
             built = render_experiment(spec, name)
             new = json.loads(built.results)
-            old = results_at(spec, name, rev)
+            old = results_at(spec, name, rev, rebuild=rebuild)
         except PaperkitError as error:
             compared.append(Compared(name, rev, WORKING_TREE, None, (), {}, error=error))
             continue

@@ -80,14 +80,18 @@ def _relative(path: Path, top: Path) -> str:
         raise PaperkitError(f"{shown(path)} is outside the git repository {top}") from e
 
 
-def results_at(spec: Spec, name: str, rev: str) -> AtRevision:
-    """Return experiment ``name``'s results.json as of ``rev`` (committed, or built from it)."""
+def results_at(spec: Spec, name: str, rev: str, *, rebuild: bool = False) -> AtRevision:
+    """Return experiment ``name``'s results.json as of ``rev`` (committed, or built from it).
+
+    ``rebuild`` builds the revision's logs and spec even when a results.json is committed
+    there (one written by an older paperkit lacks what the difference tests need).
+    """
     top = repository(spec)
     sha = resolve(rev, top)
     short = sha[:12]
     folder = _relative(spec.root / name, top)
     committed = f"{folder}/{RESULTS_NAME}"
-    if _exists(sha, committed, top):
+    if not rebuild and _exists(sha, committed, top):
         text = _git(["show", f"{sha}:{committed}"], top, f"reading {committed} at {rev}")
         try:
             doc = json.loads(text.decode("utf-8"))

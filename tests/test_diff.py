@@ -257,3 +257,30 @@ def test_one_experiment_that_does_not_build_does_not_stop_the_others(tmp_path: P
     assert "exp: not compared" in result.stderr
     assert "## exp: not compared" in result.stdout
     assert "## a: HEAD → working tree" in result.stdout
+
+
+@needs_git
+def test_rebuild_replaces_an_old_committed_results_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"experiments.yaml": SPEC, "runs/exp/worker-ai.jsonl": _calls(100, 0)})
+    monkeypatch.chdir(tmp_path)
+    assert _invoke("build", "exp").exit_code == 0
+    # Make the committed results.json look like one from before samples were kept.
+    path = tmp_path / "runs" / "exp" / "results.json"
+    old = json.loads(path.read_text(encoding="utf-8"))
+    del old["samples"], old["costs"]
+    for criterion in old["criteria"]:
+        del criterion["sample"]
+    path.write_text(json.dumps(old), encoding="utf-8")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "first")
+    write_tree(tmp_path, {"runs/exp/worker-ai.jsonl": _calls(100, 30)})
+    stale = _invoke("diff", "exp", "--against", "HEAD")
+    assert "| −30.0 pp | uncertainty unknown: " in stale.stdout
+    assert "pass --rebuild" in stale.stdout
+    rebuilt = _invoke("diff", "exp", "--against", "HEAD", "--rebuild")
+    assert "Before: built from the logs and spec at HEAD (" in rebuilt.stdout
+    assert "| −30.0 pp | real change: −39.6 pp to −21.1 pp (95% Newcombe) |" in rebuilt.stdout
+    assert _invoke("diff", "a", "b", "--rebuild").exit_code == 2

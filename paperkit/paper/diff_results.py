@@ -132,7 +132,7 @@ def compare_results(
         notes.append(
             f"The results.json {side} the change was written by an older paperkit and keeps no "
             "counts or spreads: every rate, mean and percentile there has its uncertainty "
-            "unknown. Rebuild it to test its changes."
+            "unknown. Rebuild it (with --against, pass --rebuild) to test its changes."
         )
     differences = _metrics(old, new, confidence)
     return Report(
