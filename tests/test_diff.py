@@ -284,3 +284,36 @@ def test_rebuild_replaces_an_old_committed_results_json(
     assert "Before: built from the logs and spec at HEAD (" in rebuilt.stdout
     assert "| −30.0 pp | real change: −39.6 pp to −21.1 pp (95% Newcombe) |" in rebuilt.stdout
     assert _invoke("diff", "a", "b", "--rebuild").exit_code == 2
+
+
+def test_a_lower_bound_cost_is_marked_and_its_change_not_claimed() -> None:
+    basis = {"priced": 8, "logged": 0, "unpriced": 2, "development_days": 0}
+    old = {
+        "metrics": {"ai.unpriced_calls": 2, "cost.total_usd": 1.0, "units.count": 100},
+        "costs": {
+            "unit": "page",
+            "per_unit_usd": 0.01,
+            "running_per_unit_usd": 0.01,
+            "basis": basis,
+            "lower_bound": True,
+        },
+    }
+    new = {
+        "metrics": {"ai.unpriced_calls": 0, "cost.total_usd": 1.5, "units.count": 100},
+        "costs": {
+            "unit": "page",
+            "per_unit_usd": 0.015,
+            "running_per_unit_usd": 0.015,
+            "basis": {**basis, "priced": 10, "unpriced": 0},
+            "lower_bound": False,
+        },
+    }
+    text = markdown(compare_results(old, new, "before", "after"), "exp")
+    assert (
+        "| `cost.total_usd` | ≥ $1.0000 | $1.5000 | +$0.5000 | +50.0% | "
+        "not known exactly: a lower bound on one side |"
+    ) in text
+    assert (
+        "| Cost per page | ≥ $0.0100 | $0.0150 | not known (a lower bound on one side) | n/a | "
+        "8 priced, 2 unpriced; lower bound | 10 priced |"
+    ) in text

@@ -35,6 +35,13 @@ def _value(metric: str | None, value: float | None) -> str:
     return format_metric(metric, value) if value is not None else MISSING
 
 
+def _side(d: Difference, *, old: bool) -> str:
+    """Word one side's value, "≥ $0.1073" when it is only a lower bound."""
+    value, lower = (d.old, d.lower_old) if old else (d.new, d.lower_new)
+    shown = _value(d.name, value)
+    return f"≥ {shown}" if lower and value is not None else shown
+
+
 def _delta(metric: str, d: float | None) -> str:
     """Word new − old: "+2.1 pp" for a rate, "−$0.0012" for a cost, "+54" for a count."""
     if d is None:
@@ -59,7 +66,7 @@ def _finding(d: Difference) -> str:
     if not d.changed:
         return "unchanged"
     if d.change is None:
-        return d.why or "exact"
+        return d.finding
     change = d.change
     span = f"{_delta(d.name, change.low)} to {_delta(d.name, change.high)}"
     return f"{d.finding}: {span} ({level(change.confidence)} {change.method})"
@@ -129,7 +136,7 @@ def _criteria_lines(report: Report) -> list[str]:
             if c.metric is None:
                 measured = "judged by hand"
         else:
-            measured = f"{_value(d.name, d.old)} → {_value(d.name, d.new)}"
+            measured = f"{_side(d, old=True)} → {_side(d, old=False)}"
             delta = _delta(d.name, d.absolute) if d.changed else "none"
             finding = _finding(d)
         lines.append(f"| {text(c.text)} | {verdict} | {measured} | {delta} | {finding} |")
@@ -157,7 +164,7 @@ def _metric_lines(report: Report) -> list[str]:
     ]
     for d in report.metrics:
         lines.append(
-            f"| `{d.name}` | {_value(d.name, d.old)} | {_value(d.name, d.new)} | "
+            f"| `{d.name}` | {_side(d, old=True)} | {_side(d, old=False)} | "
             f"{_delta(d.name, d.absolute)} | {_relative(d)} | {_finding(d)} |"
         )
     return lines
@@ -168,13 +175,27 @@ def _cost_lines(report: Report) -> list[str]:
         "| Cost | Before | After | Change | Relative | Basis before | Basis after |",
         "|---|---:|---:|---:|---:|---|---|",
     ]
-    for label, d, basis_old, basis_new in report.costs:
+    for row in report.costs:
+        d = row.difference
         lines.append(
-            f"| {text(label)} | {_value(d.name, d.old)} | {_value(d.name, d.new)} | "
-            f"{_delta(d.name, d.absolute) if d.changed else 'none'} | {_relative(d)} | "
-            f"{text(basis_old)} | {text(basis_new)} |"
+            f"| {text(row.label)} | {_side(d, old=True)} | {_side(d, old=False)} | "
+            f"{_cost_delta(d)} | {_relative(d) if not _bounded(d) else MISSING} | "
+            f"{text(row.basis_old)} | {text(row.basis_new)} |"
         )
     return lines
+
+
+def _bounded(d: Difference) -> bool:
+    return d.changed and (d.lower_old or d.lower_new)
+
+
+def _cost_delta(d: Difference) -> str:
+    """Word a cost's change: none, the change, or not known when one side is a lower bound."""
+    if not d.changed:
+        return "none"
+    if _bounded(d):
+        return "not known (a lower bound on one side)"
+    return _delta(d.name, d.absolute)
 
 
 def _quality_lines(report: Report) -> list[str]:
@@ -206,6 +227,8 @@ def as_json(report: Report) -> dict[str, Any]:
             "absolute": d.absolute,
             "relative": d.relative,
             "finding": d.finding if d.changed else "unchanged",
+            "old_is_lower_bound": d.lower_old,
+            "new_is_lower_bound": d.lower_new,
             "interval": None
             if change is None
             else {
@@ -239,8 +262,13 @@ def as_json(report: Report) -> dict[str, Any]:
         "metrics": [difference(d) for d in report.metrics],
         "unchanged_metrics": report.unchanged_metrics,
         "costs": [
-            {"label": label, **(difference(d) or {}), "basis_old": a, "basis_new": b}
-            for label, d, a, b in report.costs
+            {
+                "label": row.label,
+                **(difference(row.difference) or {}),
+                "basis_old": row.basis_old,
+                "basis_new": row.basis_new,
+            }
+            for row in report.costs
         ],
         "data_quality": {
             "changes": list(report.quality),

@@ -11,7 +11,7 @@ written before paperkit kept counts and spreads still compares: its uncertainty 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from paperkit.measure.criteria import FAIL, PASS
@@ -37,6 +37,8 @@ class Difference:
 
     ``change`` is the interval for new − old (None for an exact number or an unknown
     uncertainty); ``why`` says why there is none ("exact", or "uncertainty unknown: ...").
+    ``lower_old`` and ``lower_new`` mark a cost that is only a lower bound on that side
+    (unpriced records left out), so its change is not known exactly.
     """
 
     name: str
@@ -44,6 +46,8 @@ class Difference:
     new: float | None
     change: Change | None = None
     why: str | None = None
+    lower_old: bool = False
+    lower_new: bool = False
 
     @property
     def absolute(self) -> float | None:
@@ -64,7 +68,19 @@ class Difference:
         """Return "real change", "no real change", "exact" or "uncertainty unknown: ..."."""
         if self.change is not None:
             return "real change" if self.change.real else "no real change"
+        if self.why is None and (self.lower_old or self.lower_new):
+            return "not known exactly: a lower bound on one side"
         return self.why or "exact"
+
+
+@dataclass(frozen=True)
+class CostChange:
+    """A cost per unit before and after, with how each side's cost was obtained."""
+
+    label: str
+    difference: Difference
+    basis_old: str
+    basis_new: str
 
 
 @dataclass(frozen=True)
@@ -98,7 +114,7 @@ class Report:
     criteria: tuple[VerdictChange, ...]
     metrics: tuple[Difference, ...]
     unchanged_metrics: int
-    costs: tuple[tuple[str, Difference, str, str], ...]
+    costs: tuple[CostChange, ...]
     quality: tuple[str, ...]
     new_warnings: tuple[str, ...]
     confidence: float
@@ -140,7 +156,7 @@ def compare_results(
         new_label=new_label,
         old_outcome=(old.get("outcome") or {}).get("computed"),
         new_outcome=(new.get("outcome") or {}).get("computed"),
-        criteria=_criteria(old.get("criteria") or [], new.get("criteria") or [], confidence),
+        criteria=_criteria(old, new, confidence),
         metrics=tuple(d for d in differences if d.changed),
         unchanged_metrics=sum(not d.changed for d in differences),
         costs=_costs(old, new),
@@ -174,29 +190,55 @@ def _metrics(old: Mapping[str, Any], new: Mapping[str, Any], c: float) -> list[D
     samples_old = (old.get("samples") or {}).get("metrics") or {}
     samples_new = (new.get("samples") or {}).get("metrics") or {}
     names = list(values_new) + [name for name in values_old if name not in values_new]
+    lower_old, lower_new = lower_bounds(old), lower_bounds(new)
     return [
-        _difference(
-            name,
-            values_old.get(name),
-            values_new.get(name),
-            samples_old.get(name),
-            samples_new.get(name),
-            c,
+        replace(
+            _difference(
+                name,
+                values_old.get(name),
+                values_new.get(name),
+                samples_old.get(name),
+                samples_new.get(name),
+                c,
+            ),
+            lower_old=name in lower_old,
+            lower_new=name in lower_new,
         )
         for name in names
     ]
 
 
+def lower_bounds(doc: Mapping[str, Any]) -> set[str]:
+    """Return the cost metrics of a results.json that are only lower bounds.
+
+    Unpriced Workers AI calls make the Worker AI cost and every total built on it a lower
+    bound; any unpriced usage record (``costs.lower_bound``) makes the totals one.
+    """
+    metrics, costs = doc.get("metrics") or {}, doc.get("costs") or {}
+    found = set()
+    if metrics.get("ai.unpriced_calls"):
+        found |= {"ai.cost_usd", "cost.worker_ai_usd"}
+    if metrics.get("ai.unpriced_calls") or costs.get("lower_bound"):
+        found |= {
+            "cost.total_usd",
+            "cost.per_unit_usd",
+            "cost.per_1k_units_usd",
+            "cost.running_per_unit_usd",
+        }
+    return found
+
+
 def _criteria(
-    old: list[Mapping[str, Any]], new: list[Mapping[str, Any]], c: float
+    old: Mapping[str, Any], new: Mapping[str, Any], c: float
 ) -> tuple[VerdictChange, ...]:
     """Pair criteria by their text (the n-th of a repeated text with the n-th), flips first."""
-    keyed_old = _keyed(old)
+    keyed_old = _keyed(old.get("criteria") or [])
+    bounds = lower_bounds(old), lower_bounds(new)
     rows = []
-    for key, b in _keyed(new).items():
+    for key, b in _keyed(new.get("criteria") or []).items():
         a = keyed_old.pop(key, None)
-        rows.append(_verdict(b["text"], a, b, c))
-    rows.extend(_verdict(a["text"], a, None, c) for a in keyed_old.values())
+        rows.append(_verdict(b["text"], a, b, c, *bounds))
+    rows.extend(_verdict(a["text"], a, None, c, *bounds) for a in keyed_old.values())
     return tuple(sorted(rows, key=lambda r: (not r.worse, not r.flipped)))
 
 
@@ -211,39 +253,52 @@ def _keyed(criteria: list[Mapping[str, Any]]) -> dict[tuple[str, int], Mapping[s
 
 
 def _verdict(
-    text: str, a: Mapping[str, Any] | None, b: Mapping[str, Any] | None, c: float
+    text: str,
+    a: Mapping[str, Any] | None,
+    b: Mapping[str, Any] | None,
+    c: float,
+    lower_old: set[str],
+    lower_new: set[str],
 ) -> VerdictChange:
     metric = (b or a or {}).get("metric")
     value = None
     if a is not None and b is not None and metric is not None:
         # The criterion's own confidence, which its interval records; else the spec's.
         confidence = (b.get("interval") or {}).get("confidence") or c
-        value = _difference(
-            metric, a.get("value"), b.get("value"), a.get("sample"), b.get("sample"), confidence
+        value = replace(
+            _difference(
+                metric, a.get("value"), b.get("value"), a.get("sample"), b.get("sample"), confidence
+            ),
+            # A scoped criterion's cost is not one of the run's totals; only unscoped ones are.
+            lower_old=not a.get("where") and metric in lower_old,
+            lower_new=not b.get("where") and metric in lower_new,
         )
     return VerdictChange(
         text, metric, a.get("verdict") if a else None, b.get("verdict") if b else None, value
     )
 
 
-def _costs(
-    old: Mapping[str, Any], new: Mapping[str, Any]
-) -> tuple[tuple[str, Difference, str, str], ...]:
+def _costs(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[CostChange, ...]:
     """Return the cost per unit and the running cost per unit, each with both sides' basis."""
     costs_old, costs_new = old.get("costs") or {}, new.get("costs") or {}
     unit = costs_new.get("unit") or costs_old.get("unit") or "unit"
     per_old = costs_old.get("per_unit_usd", (old.get("metrics") or {}).get("cost.per_unit_usd"))
     per_new = costs_new.get("per_unit_usd", (new.get("metrics") or {}).get("cost.per_unit_usd"))
-    rows = [
-        (
+    lower_old, lower_new = lower_bounds(old), lower_bounds(new)
+
+    def cost(name: str, a: float | None, b: float | None) -> Difference:
+        return Difference(name, a, b, lower_old=name in lower_old, lower_new=name in lower_new)
+
+    return (
+        CostChange(
             f"Cost per {unit}",
-            Difference("cost.per_unit_usd", per_old, per_new),
+            cost("cost.per_unit_usd", per_old, per_new),
             _basis(costs_old, development=True),
             _basis(costs_new, development=True),
         ),
-        (
+        CostChange(
             f"Running cost per {unit} (without development)",
-            Difference(
+            cost(
                 "cost.running_per_unit_usd",
                 costs_old.get("running_per_unit_usd"),
                 costs_new.get("running_per_unit_usd"),
@@ -251,8 +306,7 @@ def _costs(
             _basis(costs_old, development=False),
             _basis(costs_new, development=False),
         ),
-    ]
-    return tuple(rows)
+    )
 
 
 def _basis(costs: Mapping[str, Any], *, development: bool) -> str:
