@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from paperkit.build import render_experiment
 from paperkit.cli import cli
+from paperkit.errors import PaperkitError
 from paperkit.paper.diff_report import markdown
 from paperkit.paper.diff_results import compare_results
 from paperkit.spec.load import load_spec
@@ -317,3 +318,13 @@ def test_a_lower_bound_cost_is_marked_and_its_change_not_claimed() -> None:
         "| Cost per page | ≥ $0.0100 | $0.0150 | not known (a lower bound on one side) | n/a | "
         "8 priced, 2 unpriced; lower bound | 10 priced |"
     ) in text
+
+
+def test_a_document_that_is_not_a_results_json_is_a_clear_error() -> None:
+    with pytest.raises(PaperkitError, match=r"^HEAD → working tree: not a results.json paperkit"):
+        compare_results({"metrics": [1, 2]}, {"metrics": {}}, "HEAD", "working tree")
+    rate = {"kind": "rate", "successes": None, "n": 10}
+    doc = {"metrics": {"ai.success_rate": 0.5}, "samples": {"metrics": {"ai.success_rate": rate}}}
+    other = {**doc, "metrics": {"ai.success_rate": 0.6}}
+    with pytest.raises(PaperkitError, match="not a results.json paperkit wrote"):
+        compare_results(doc, other, "a", "b")

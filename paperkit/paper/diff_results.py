@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from paperkit.errors import PaperkitError
 from paperkit.measure.criteria import FAIL, PASS
 from paperkit.measure.differences import Change, compare
 from paperkit.measure.evidence import EXACT, kind_of
@@ -136,7 +137,22 @@ class Report:
 def compare_results(
     old: Mapping[str, Any], new: Mapping[str, Any], old_label: str, new_label: str
 ) -> Report:
-    """Return what changed from ``old`` to ``new`` (two results.json documents, parsed)."""
+    """Return what changed from ``old`` to ``new`` (two results.json documents, parsed).
+
+    Raises PaperkitError when either is not shaped like a results.json paperkit wrote.
+    """
+    try:
+        return _compare(old, new, old_label, new_label)
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
+        problem = f"{type(e).__name__}: {e}"
+        raise PaperkitError(
+            f"{old_label} → {new_label}: not a results.json paperkit wrote ({problem})"
+        ) from e
+
+
+def _compare(
+    old: Mapping[str, Any], new: Mapping[str, Any], old_label: str, new_label: str
+) -> Report:
     samples_new = new.get("samples") or {}
     samples_old = old.get("samples") or {}
     confidence = float(
