@@ -58,7 +58,13 @@ def _exists(sha: str, path: str, top: Path) -> bool:
 def repository(spec: Spec) -> Path:
     """Return the top folder of the git repository holding the spec, or raise."""
     folder = spec.path.absolute().parent
-    out = _git(["rev-parse", "--show-toplevel"], folder, f"{shown(spec.path)} is not in git")
+    try:
+        out = _git(["rev-parse", "--show-toplevel"], folder, "git")
+    except PaperkitError as e:
+        raise PaperkitError(
+            f"not inside a git repository, so there is no revision to compare with ({e.message})",
+            shown(spec.path),
+        ) from e
     return Path(out.decode("utf-8").strip())
 
 

@@ -328,3 +328,16 @@ def test_a_document_that_is_not_a_results_json_is_a_clear_error() -> None:
     other = {**doc, "metrics": {"ai.success_rate": 0.6}}
     with pytest.raises(PaperkitError, match="not a results.json paperkit wrote"):
         compare_results(doc, other, "a", "b")
+
+
+@needs_git
+def test_a_spec_outside_git_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    write_tree(tmp_path, {"experiments.yaml": SPEC})
+    result = _invoke(
+        "diff", "exp", "--against", "HEAD", "--spec", str(tmp_path / "experiments.yaml")
+    )
+    assert result.exit_code == 1
+    assert "experiments.yaml: not inside a git repository, so there is no revision" in result.stderr
