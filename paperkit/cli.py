@@ -24,6 +24,7 @@ from paperkit.build import (
     worst,
 )
 from paperkit.diffs import against as diff_against
+from paperkit.diffs import overview as diff_overview
 from paperkit.diffs import pair as diff_pair
 from paperkit.errors import DataWarning, shown
 from paperkit.options import CONTEXT, SPEC_OPTION, Group
@@ -351,7 +352,10 @@ def diff(
         doc = {"experiments": [one.to_json() for one in compared]}
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        click.echo("\n".join(one.markdown() for one in compared), nl=False)
+        parts = [one.markdown() for one in compared]
+        if rev is not None and len(compared) > 1:
+            parts.insert(0, diff_overview(compared, rev))
+        click.echo("\n".join(parts), nl=False)
     flipped = fail_on_flip and any(one.failed for one in compared)
     code = worst(
         [1 if any(one.error for one in compared) else 0, CRITERIA_FAILED if flipped else 0]

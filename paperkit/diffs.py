@@ -74,6 +74,32 @@ class Compared:
         }
 
 
+def overview(compared: list[Compared], rev: str) -> str:
+    """Return a table with one line per experiment compared, for the top of a long report."""
+    lines = [
+        f"# What changed against {text(rev)}",
+        "",
+        "| Experiment | Outcome | Verdicts changed | Real changes |",
+        "|---|---|---:|---:|",
+    ]
+    for one in compared:
+        report = one.report
+        if report is None:
+            state = "not compared" if one.error else ("removed" if one.removed else "new")
+            lines.append(f"| {text(one.title)} | {state} | – | – |")
+            continue
+        old, new = report.old_outcome, report.new_outcome
+        outcome = text(new) if old == new else f"{text(old)} → {text(new)}"
+        if report.outcome_worse:
+            outcome = f"**{outcome}**"
+        flips = [c for c in report.criteria if c.flipped]
+        worse = sum(c.worse for c in flips)
+        flipped = f"{len(flips):,}" + (f" ({worse:,} pass → fail)" if worse else "")
+        real = sum(d.change is not None and d.change.real for d in report.metrics)
+        lines.append(f"| {text(one.title)} | {outcome} | {flipped} | {real:,} |")
+    return "\n".join(lines) + "\n"
+
+
 def against(spec: Spec, names: list[str], rev: str, *, rebuild: bool = False) -> list[Compared]:
     """Compare each named experiment (every one when ``names`` is empty) with itself at ``rev``.
 

@@ -258,6 +258,13 @@ def test_one_experiment_that_does_not_build_does_not_stop_the_others(tmp_path: P
     assert "exp: not compared" in result.stderr
     assert "## exp: not compared" in result.stdout
     assert "## a: HEAD → working tree" in result.stdout
+    # Several experiments: a table of them comes first.
+    assert result.stdout.startswith("# What changed against HEAD\n")
+    assert (
+        "| a | Inconclusive | 0 | 0 |\n"
+        "| b | Inconclusive | 0 | 0 |\n"
+        "| exp | not compared | – | – |\n"
+    ) in result.stdout
 
 
 @needs_git
