@@ -25,6 +25,8 @@ formulas (``c`` is the confidence, ``z`` the standard normal quantile at ``(1 + 
   most ``(1 − c_old) + (1 − c_new)`` = ``1 − c`` (Bonferroni), whatever the distribution and
   even when the two runs share records. It is conservative: a real change can go unnoticed.
 
+``Difference`` holds one number before and after, with its change and its finding.
+
 The rate and mean intervals treat the two runs as independent samples. Two revisions of one
 experiment often share records (logs were added); the shared records make the two estimates
 move together, so the true interval is narrower than this one: the error is on the side of
@@ -145,3 +147,45 @@ def compare(
             return None, "uncertainty unknown: too few records for an interval on one side"
         return percentile_overlap(old["interval"], new["interval"]), None
     return None, "uncertainty unknown"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One number, before and after, and whether its change is larger than its uncertainty.
+
+    ``change`` is the interval for new − old (None for an exact number or an unknown
+    uncertainty); ``why`` says why there is none ("exact", or "uncertainty unknown: ...").
+    ``lower_old`` and ``lower_new`` mark a cost that is only a lower bound on that side
+    (unpriced records left out), so its change is not known exactly.
+    """
+
+    name: str
+    old: float | None
+    new: float | None
+    change: Change | None = None
+    why: str | None = None
+    lower_old: bool = False
+    lower_new: bool = False
+
+    @property
+    def absolute(self) -> float | None:
+        return None if self.old is None or self.new is None else self.new - self.old
+
+    @property
+    def relative(self) -> float | None:
+        if self.absolute is None or not self.old:
+            return None
+        return self.absolute / abs(self.old)
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+    @property
+    def finding(self) -> str:
+        """Return "real change", "no real change", "exact" or "uncertainty unknown: ..."."""
+        if self.change is not None:
+            return "real change" if self.change.real else "no real change"
+        if self.why is None and (self.lower_old or self.lower_new):
+            return "not known exactly: a lower bound on one side"
+        return self.why or "exact"

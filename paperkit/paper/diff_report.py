@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from paperkit.measure.criteria import level
-from paperkit.paper.diff_results import Difference, Report
+from paperkit.measure.differences import Difference
+from paperkit.paper.diff_results import Report
 from paperkit.paper.render import MISSING, pct, usd
 from paperkit.paper.wording import count, format_metric
 

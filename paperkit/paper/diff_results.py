@@ -16,10 +16,10 @@ from typing import Any
 
 from paperkit.errors import PaperkitError
 from paperkit.measure.criteria import FAIL, PASS
-from paperkit.measure.differences import Change, compare
+from paperkit.measure.differences import Difference, compare
 from paperkit.measure.evidence import EXACT, kind_of
+from paperkit.paper.diff_costs import CostChange, costs, lower_bounds
 from paperkit.paper.render import MISSING, num
-from paperkit.paper.wording import count
 from paperkit.spec.types import DEFAULT_CONFIDENCE
 
 # Best first: an outcome "got worse" when it moved down this list.
@@ -30,58 +30,6 @@ OUTCOME_ORDER = (
     "Inconclusive",
     "Refuted",
 )
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One number, before and after, and whether its change is larger than its uncertainty.
-
-    ``change`` is the interval for new − old (None for an exact number or an unknown
-    uncertainty); ``why`` says why there is none ("exact", or "uncertainty unknown: ...").
-    ``lower_old`` and ``lower_new`` mark a cost that is only a lower bound on that side
-    (unpriced records left out), so its change is not known exactly.
-    """
-
-    name: str
-    old: float | None
-    new: float | None
-    change: Change | None = None
-    why: str | None = None
-    lower_old: bool = False
-    lower_new: bool = False
-
-    @property
-    def absolute(self) -> float | None:
-        return None if self.old is None or self.new is None else self.new - self.old
-
-    @property
-    def relative(self) -> float | None:
-        if self.absolute is None or not self.old:
-            return None
-        return self.absolute / abs(self.old)
-
-    @property
-    def changed(self) -> bool:
-        return self.old != self.new
-
-    @property
-    def finding(self) -> str:
-        """Return "real change", "no real change", "exact" or "uncertainty unknown: ..."."""
-        if self.change is not None:
-            return "real change" if self.change.real else "no real change"
-        if self.why is None and (self.lower_old or self.lower_new):
-            return "not known exactly: a lower bound on one side"
-        return self.why or "exact"
-
-
-@dataclass(frozen=True)
-class CostChange:
-    """A cost per unit before and after, with how each side's cost was obtained."""
-
-    label: str
-    difference: Difference
-    basis_old: str
-    basis_new: str
 
 
 @dataclass(frozen=True)
@@ -175,7 +123,7 @@ def _compare(
         criteria=_criteria(old, new, confidence),
         metrics=tuple(d for d in differences if d.changed),
         unchanged_metrics=sum(not d.changed for d in differences),
-        costs=_costs(old, new),
+        costs=costs(old, new),
         quality=tuple(_quality(old.get("data_quality"), new.get("data_quality"), old, new)),
         new_warnings=tuple(_new_warnings(old.get("data_quality"), new.get("data_quality"))),
         confidence=confidence,
@@ -222,26 +170,6 @@ def _metrics(old: Mapping[str, Any], new: Mapping[str, Any], c: float) -> list[D
         )
         for name in names
     ]
-
-
-def lower_bounds(doc: Mapping[str, Any]) -> set[str]:
-    """Return the cost metrics of a results.json that are only lower bounds.
-
-    Unpriced Workers AI calls make the Worker AI cost and every total built on it a lower
-    bound; any unpriced usage record (``costs.lower_bound``) makes the totals one.
-    """
-    metrics, costs = doc.get("metrics") or {}, doc.get("costs") or {}
-    found = set()
-    if metrics.get("ai.unpriced_calls"):
-        found |= {"ai.cost_usd", "cost.worker_ai_usd"}
-    if metrics.get("ai.unpriced_calls") or costs.get("lower_bound"):
-        found |= {
-            "cost.total_usd",
-            "cost.per_unit_usd",
-            "cost.per_1k_units_usd",
-            "cost.running_per_unit_usd",
-        }
-    return found
 
 
 def _criteria(
@@ -292,53 +220,6 @@ def _verdict(
     return VerdictChange(
         text, metric, a.get("verdict") if a else None, b.get("verdict") if b else None, value
     )
-
-
-def _costs(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[CostChange, ...]:
-    """Return the cost per unit and the running cost per unit, each with both sides' basis."""
-    costs_old, costs_new = old.get("costs") or {}, new.get("costs") or {}
-    unit = costs_new.get("unit") or costs_old.get("unit") or "unit"
-    per_old = costs_old.get("per_unit_usd", (old.get("metrics") or {}).get("cost.per_unit_usd"))
-    per_new = costs_new.get("per_unit_usd", (new.get("metrics") or {}).get("cost.per_unit_usd"))
-    lower_old, lower_new = lower_bounds(old), lower_bounds(new)
-
-    def cost(name: str, a: float | None, b: float | None) -> Difference:
-        return Difference(name, a, b, lower_old=name in lower_old, lower_new=name in lower_new)
-
-    return (
-        CostChange(
-            f"Cost per {unit}",
-            cost("cost.per_unit_usd", per_old, per_new),
-            _basis(costs_old, development=True),
-            _basis(costs_new, development=True),
-        ),
-        CostChange(
-            f"Running cost per {unit} (without development)",
-            cost(
-                "cost.running_per_unit_usd",
-                costs_old.get("running_per_unit_usd"),
-                costs_new.get("running_per_unit_usd"),
-            ),
-            _basis(costs_old, development=False),
-            _basis(costs_new, development=False),
-        ),
-    )
-
-
-def _basis(costs: Mapping[str, Any], *, development: bool) -> str:
-    """Word how a cost was obtained: "540 priced, 25 logged, 6 days of Claude Code cost"."""
-    basis = costs.get("basis")
-    if not basis:
-        return "basis unknown (older results.json)"
-    parts = [
-        f"{basis[key]:,} {word}"
-        for key, word in (("priced", "priced"), ("logged", "logged"), ("unpriced", "unpriced"))
-        if basis.get(key)
-    ]
-    if development and basis.get("development_days"):
-        parts.append(f"{count(basis['development_days'], 'day')} of Claude Code cost")
-    text = ", ".join(parts) if parts else "no records"
-    return f"{text}; lower bound" if costs.get("lower_bound") else text
 
 
 def _quality(
