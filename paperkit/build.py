@@ -7,6 +7,7 @@ failed build leaves the previous paper untouched. ``build_each`` runs them per e
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ import pandas as pd
 from paperkit.atomic import write_atomic
 from paperkit.errors import DataWarning, PaperkitError, shown
 from paperkit.logs import window
+from paperkit.logs.analytics_log import AnalyticsLog, load_analytics
 from paperkit.logs.load import Logs, load_logs
-from paperkit.measure import criteria, metrics, provenance
+from paperkit.measure import analytics, criteria, metrics, provenance
 from paperkit.measure.differences import percentile_confidence
 from paperkit.measure.evidence import Measurement, check_scope, measure, sampled_metrics
 from paperkit.measure.reconcile import reconcile
@@ -137,10 +139,24 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
     p = priced_logs(spec, name)
     exp, logs = p.exp, p.logs
     computed = metrics.compute(logs, p.ai, p.wf, p.cf, exp, spec.timezone)
+    imported = load_analytics(spec.root / name, display_path=lambda f: relative_to_spec(spec, f))
+    compared = None
+    if imported is not None:
+        compared = analytics.compare(
+            imported,
+            p.ai,
+            p.wf,
+            ai_logged=logs.files["worker-ai.jsonl"].present,
+            wf_logged=logs.files["workflows.jsonl"].present,
+            timezone=spec.timezone,
+            tolerance=spec.reconcile_tolerance,
+            billing=spec.billing,
+        )
+        computed = dataclasses.replace(computed, values={**computed.values, **compared.values})
     gaps = reconcile(p.ai, p.wf, p.cf, logs.cost_breakdown, spec.timezone, spec.reconcile_tolerance)
     results = tuple(_judge(c, p.ai, p.wf, computed, spec) for c in exp.criteria)
     outcome = paper_criteria.outcome_of(criteria.outcome(results), exp, results)
-    warnings = logs.warnings
+    warnings = logs.warnings + (imported.warnings if imported is not None else ())
     declared = paper_criteria.outcome_warning(outcome, exp, spec.path.name)
     if declared is not None:
         warnings = (*warnings, declared)
@@ -158,10 +174,11 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         timezone=spec.timezone,
         window=p.span,
         left_out=p.left_out,
-        sources=tuple(provenance.sources(logs.files)),
+        sources=tuple(provenance.sources(logs.files)) + _analytics_source(imported),
         spec_sha=provenance.file_hash(spec.path),
         confidence=spec.confidence,
         reconciliation=gaps,
+        analytics=compared,
         repriced=tuple(
             reprice(p.ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
         ),
@@ -181,6 +198,14 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         metrics=computed,
         criteria_failed=any(r.verdict == criteria.FAIL for r in results),
     )
+
+
+def _analytics_source(imported: AnalyticsLog | None) -> tuple[provenance.Source, ...]:
+    """The analytics file as a provenance source, when there is one (else nothing changes)."""
+    if imported is None:
+        return ()
+    short = imported.sha256[: provenance.SHORT]
+    return (provenance.Source(imported.name, True, imported.records, short),)
 
 
 def _overrides(spec: Spec) -> Path | None:

@@ -14,6 +14,7 @@ from typing import Any
 from paperkit import __version__
 from paperkit.logs.load import FILE_NAMES, Logs
 from paperkit.logs.window import Window
+from paperkit.measure.analytics import Analytics
 from paperkit.measure.costs import NOT_COSTED, labels
 from paperkit.measure.criteria import FAIL, INCONCLUSIVE, PASS, CriterionResult, level
 from paperkit.measure.evidence import Measurement
@@ -21,6 +22,7 @@ from paperkit.measure.metrics import Metrics
 from paperkit.measure.provenance import Source
 from paperkit.measure.reconcile import Reconciliation
 from paperkit.measure.reprice import Repriced
+from paperkit.paper.analytics import analytics_context, analytics_gaps
 from paperkit.paper.comparison import comparison_flags, comparison_rows, reprice_lines
 from paperkit.paper.costs import (
     comparison_result,
@@ -70,6 +72,7 @@ class PaperInputs:
     repriced: tuple[Repriced, ...] = ()
     confidence: float = DEFAULT_CONFIDENCE
     reconciliation: Reconciliation | None = None
+    analytics: Analytics | None = None
     # What a later diff needs (results.json "samples"): every sampled metric over the whole
     # run, and each criterion's own measurement, percentiles at the comparison's confidence.
     samples: tuple[Measurement, ...] = ()
@@ -203,6 +206,8 @@ def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[str]:
         lines.append(f"Anything about the {count(skipped, 'log line')} skipped (see Data Quality)")
     if p.reconciliation is not None:
         lines.extend(reconciliation_gaps(p.reconciliation, "cost-breakdown.jsonl"))
+    if p.analytics is not None:
+        lines.extend(analytics_gaps(p.analytics))
     outside = sum(p.left_out.values())
     if outside:
         lines.append(
@@ -306,6 +311,7 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "reconciliation": (
             reconciliation_context(p.reconciliation) if p.reconciliation is not None else None
         ),
+        "analytics": analytics_context(p.analytics) if p.analytics is not None else None,
         "dev_items": _dev_items(values),
         "interventions": _interventions(p.logs),
         "files": p.logs.files,

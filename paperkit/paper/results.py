@@ -176,6 +176,7 @@ def results_json(p: PaperInputs) -> str:
         },
         "comparison": _comparison(p),
         "reconciliation": p.reconciliation.to_json() if p.reconciliation else None,
+        "analytics": p.analytics.to_json() if p.analytics else None,
         "data_quality": {
             "files": files,
             "warnings": [str(w) for w in p.logs.warnings],

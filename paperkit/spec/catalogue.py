@@ -49,6 +49,13 @@ METRIC_NAMES: tuple[str, ...] = (
     "dev.session_minutes",
     "comparison.cost_reduction",
     "comparison.latency_ratio",
+    "analytics.ai.calls",
+    "analytics.ai.input_tokens",
+    "analytics.ai.output_tokens",
+    "analytics.ai.neurons",
+    "analytics.ai.cost_usd",
+    "analytics.workflows.executions",
+    "analytics.workflows.failed",
 )
 
 # Metrics that are whole counts (written as JSON integers).
@@ -72,5 +79,10 @@ INTEGER_METRICS: frozenset[str] = frozenset(
         "dev.errors",
         "dev.interventions",
         "dev.sessions",
+        "analytics.ai.calls",
+        "analytics.ai.input_tokens",
+        "analytics.ai.output_tokens",
+        "analytics.workflows.executions",
+        "analytics.workflows.failed",
     }
 )

@@ -28,6 +28,7 @@ from paperkit.spec.types import (
     UNIT_COUNTS,
     VERDICTS,
     Billing,
+    CloudflareAccount,
     Comparison,
     ComparisonRow,
     Criterion,
@@ -131,6 +132,7 @@ def _spec(node: Node, path: Path) -> Spec:
         "confidence": _confidence,
         "reconcile_tolerance": non_negative,
         "billing": record(Billing, {"plan": choice(PLANS, "plan"), "apply_allowances": boolean}),
+        "cloudflare": record(CloudflareAccount, {"account_id": text}),
         "pricing": _pricing,
         "experiments": _experiments,
     }
@@ -149,6 +151,7 @@ def _spec(node: Node, path: Path) -> Spec:
         confidence=values.get("confidence", DEFAULT_CONFIDENCE),
         reconcile_tolerance=values.get("reconcile_tolerance", DEFAULT_RECONCILE_TOLERANCE),
         billing=values.get("billing", Billing()),
+        cloudflare=values.get("cloudflare", CloudflareAccount()),
     )
 
 

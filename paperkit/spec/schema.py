@@ -106,6 +106,13 @@ def spec_schema() -> dict[str, Any]:
                 )
             ),
             "billing": _optional(_billing()),
+            "cloudflare": _optional(
+                _object(
+                    "The Cloudflare account `paperkit import cloudflare` reads from "
+                    "(CLOUDFLARE_ACCOUNT_ID overrides it). Never put the API token here.",
+                    {"account_id": _optional(_text("The account id (not secret)."))},
+                )
+            ),
             "pricing": _optional(_pricing()),
             "experiments": _optional(_experiments()),
         },

@@ -145,6 +145,16 @@ class Billing:
 
 
 @dataclass(frozen=True)
+class CloudflareAccount:
+    """Which Cloudflare account ``paperkit import`` reads; CLOUDFLARE_ACCOUNT_ID overrides it.
+
+    An account id is not a secret (it is in the dashboard's URLs); the token never goes here.
+    """
+
+    account_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Highlight:
     title: str
     text: str
@@ -192,6 +202,7 @@ class Spec:
     confidence: float = DEFAULT_CONFIDENCE
     reconcile_tolerance: float = DEFAULT_RECONCILE_TOLERANCE
     billing: Billing = field(default_factory=Billing)
+    cloudflare: CloudflareAccount = field(default_factory=CloudflareAccount)
 
     def experiment(self, name: str) -> Experiment | None:
         """The declared experiment called ``name``, or None."""

@@ -16,6 +16,7 @@ from paperkit.errors import shown
 from paperkit.importers.wrangler_tail import TailImport, import_wrangler_tail
 from paperkit.options import CONTEXT, SPEC_OPTION
 from paperkit.tracking.append import log_record
+from paperkit.tracking.cloudflare_commands import cloudflare, cloudflare_workflows
 from paperkit.tracking.init import init_experiment
 from paperkit.tracking.records import KINDS, Kind, field_type
 
@@ -161,6 +162,10 @@ def wrangler_tail(capture: Path, name: str, spec_path: Path) -> None:
     for problem in result.problems:
         click.echo(f"warning: {problem}", err=True)
     click.echo(f"{name}: {describe(result)}", err=True)
+
+
+import_.add_command(cloudflare)
+import_.add_command(cloudflare_workflows)
 
 
 def describe(result: TailImport) -> str:
