@@ -7,6 +7,7 @@ failed build leaves the previous paper untouched. ``build_each`` runs them per e
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +15,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import criteria, metrics, paper, paper_criteria, pricing, provenance, window
+from . import (
+    claude_code_log,
+    claude_code_prices,
+    criteria,
+    metrics,
+    paper,
+    paper_criteria,
+    pricing,
+    provenance,
+    window,
+)
 from .atomic import write_atomic
 from .errors import DataWarning, PaperkitError, shown
 from .evidence import check_scope, measure
@@ -113,6 +124,10 @@ class Priced:
     cf: pd.DataFrame
     prices: tuple[pricing.ModelPriceInfo, ...]
     rates: Rates
+    # The priced requests and prompts of claude-code.jsonl, when the experiment has one.
+    claude: pd.DataFrame | None = None
+    claude_prompts: pd.DataFrame | None = None
+    claude_prices: tuple[claude_code_prices.ClaudePriceInfo, ...] = ()
 
 
 def priced_logs(spec: Spec, name: str) -> Priced:
@@ -124,15 +139,54 @@ def priced_logs(spec: Spec, name: str) -> Priced:
     rates = load_rates()
     wf = pricing.price_workflows(logs.workflows, rates)
     cf = pricing.price_services(logs.cloudflare, rates)
-    return Priced(exp, span, logs, left_out, ai, wf, cf, tuple(prices), rates)
+    claude = claude_code_log.load_claude_code(
+        spec.root / name, display_path=lambda p: relative_to_spec(spec, p)
+    )
+    if claude is None:
+        return Priced(exp, span, logs, left_out, ai, wf, cf, tuple(prices), rates)
+    claude = claude_code_log.within(claude, span)
+    requests, claude_prices = claude_code_prices.price_requests(claude.requests, spec)
+    # claude-code.jsonl joins the other logs' stats, warnings and window counts only when it
+    # exists, so an experiment without it reads exactly as before.
+    logs = dataclasses.replace(
+        logs,
+        files={**logs.files, claude_code_log.FILE_NAME: claude.stats},
+        warnings=(*logs.warnings, *claude.warnings),
+    )
+    if claude.left_out:
+        left_out = {**left_out, claude_code_log.FILE_NAME: claude.left_out}
+    return Priced(
+        exp,
+        span,
+        logs,
+        left_out,
+        ai,
+        wf,
+        cf,
+        tuple(prices),
+        rates,
+        requests,
+        claude.prompts,
+        claude_prices,
+    )
 
 
 def render_experiment(spec: Spec, name: str) -> BuildResult:
     """Return the paper and results.json of one experiment without writing anything."""
     p = priced_logs(spec, name)
     exp, logs = p.exp, p.logs
-    computed = metrics.compute(logs, p.ai, p.wf, p.cf, exp, spec.timezone)
-    gaps = reconcile(p.ai, p.wf, p.cf, logs.cost_breakdown, spec.timezone, spec.reconcile_tolerance)
+    computed = metrics.compute(
+        logs, p.ai, p.wf, p.cf, exp, spec.timezone, claude=p.claude, prompts=p.claude_prompts
+    )
+    gaps = reconcile(
+        p.ai,
+        p.wf,
+        p.cf,
+        logs.cost_breakdown,
+        spec.timezone,
+        spec.reconcile_tolerance,
+        claude=p.claude,
+    )
     results = tuple(_judge(c, p.ai, p.wf, computed, spec) for c in exp.criteria)
     outcome = paper_criteria.outcome_of(criteria.outcome(results), exp, results)
     warnings = logs.warnings
@@ -157,6 +211,7 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         spec_sha=provenance.file_hash(spec.path),
         confidence=spec.confidence,
         reconciliation=gaps,
+        claude_prices=p.claude_prices,
         repriced=tuple(
             reprice(p.ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
         ),

@@ -50,6 +50,8 @@ class Measurement:
     kind: str
     n: int | None
     interval: Interval | None
+    # True when the value leaves unpriced records out, so the true value may be higher.
+    lower_bound: bool = False
 
 
 def kind_of(metric: str) -> str:
@@ -76,7 +78,8 @@ def measure(
     value = values.get(metric)
     kind = kind_of(metric)
     if kind == EXACT:
-        return Measurement(metric, _float(value), kind, _exact_n(metric, values), None)
+        n = _exact_n(metric, values)
+        return Measurement(metric, _float(value), kind, n, None, _lower_bound(metric, values))
     sample = _sample(metric, ai, wf, computed)
     if kind == RATE:
         known = sample.dropna().astype(bool)
@@ -133,9 +136,27 @@ def _sample(metric: str, ai: pd.DataFrame, wf: pd.DataFrame, computed: Metrics) 
     return frame[column]
 
 
+# Costs that leave Claude Code's unpriced requests out (claude-code.jsonl), so are lower bounds.
+_CLAUDE_COSTS = (
+    "dev.claude_code.cost_usd",
+    "dev.claude_code.cost_per_session_usd",
+    "cost.claude_code_usd",
+    "cost.total_usd",
+    "cost.per_unit_usd",
+    "cost.per_1k_units_usd",
+)
+
+
+def _lower_bound(metric: str, values: dict[str, Number]) -> bool:
+    """Whether ``metric`` is a cost some unpriced Claude Code request is left out of."""
+    return metric in _CLAUDE_COSTS and bool(values.get("dev.claude_code.unpriced_requests"))
+
+
 def _exact_n(metric: str, values: dict[str, Number]) -> int | None:
     """Return the count an exact metric is computed over (the n column), when it has one."""
-    if metric.startswith("ai."):
+    if metric.startswith("dev.claude_code."):
+        basis = values.get("dev.claude_code.requests")
+    elif metric.startswith("ai."):
         basis = values.get("ai.calls")
     elif metric.startswith("workflows."):
         basis = values.get("workflows.executions")

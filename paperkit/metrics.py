@@ -15,6 +15,7 @@ import pandas as pd
 
 from .catalogue import METRIC_NAMES
 from .costs import Basis, CostLine, basis_of, cost_lines, resource_cost, source_label
+from .dev_metrics import ClaudeCodeActivity, activity
 from .logs import Logs
 from .pricing import LOGGED, UNPRICED
 from .spec_types import Experiment
@@ -52,6 +53,7 @@ class Metrics:
     first_day: date | None
     last_day: date | None
     units_per_day: tuple[tuple[date, int], ...]
+    claude: ClaudeCodeActivity | None = None  # from claude-code.jsonl, when there is one
 
     def __getitem__(self, name: str) -> Number:
         return self.values[name]
@@ -187,11 +189,16 @@ def compute(
     cf: pd.DataFrame,
     exp: Experiment,
     timezone: str,
+    *,
+    claude: pd.DataFrame | None = None,
+    prompts: pd.DataFrame | None = None,
 ) -> Metrics:
     """Return every catalogue metric for one experiment, from its priced frames.
 
     ``ai``, ``wf`` and ``cf`` are the worker-ai, workflows and cloudflare frames with the
-    ``cost_usd``/``cost_source`` columns added by :mod:`paperkit.pricing`.
+    ``cost_usd``/``cost_source`` columns added by :mod:`paperkit.pricing`; ``claude`` and
+    ``prompts`` the priced requests and the prompts of claude-code.jsonl, when it exists
+    (then the Claude Code cost comes from them, not from cost-breakdown.jsonl).
     """
     present = {name: stats.present for name, stats in logs.files.items()}
     values: dict[str, Number] = dict.fromkeys(METRIC_NAMES)
@@ -200,12 +207,16 @@ def compute(
     if present["workflows.jsonl"]:
         values.update(workflow_values(wf))
     values.update(_dev_values(logs))
+    dev = None
+    if claude is not None and prompts is not None:
+        dev = activity(claude, prompts)
+        values.update(dev.values)
 
     count_value = values.get(exp.unit.count)
     unit_values, first, last, per_day = _unit_values(ai, wf, cf, exp, timezone, count_value)
     values.update(unit_values)
 
-    lines = cost_lines(ai, wf, cf, logs.cost_breakdown, present)
+    lines = cost_lines(ai, wf, cf, logs.cost_breakdown, present, claude=claude)
     values["cost.worker_ai_usd"] = resource_cost(lines, "Worker AI")
     values["cost.workflows_usd"] = resource_cost(lines, "Workflows")
     values["cost.d1_usd"] = resource_cost(lines, "D1")
@@ -237,4 +248,4 @@ def compute(
     workflow_failures = tuple(
         sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
     )
-    return Metrics(values, models, ai_total, workflow_failures, lines, first, last, per_day)
+    return Metrics(values, models, ai_total, workflow_failures, lines, first, last, per_day, dev)

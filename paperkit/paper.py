@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
+from .claude_code_prices import ClaudePriceInfo
 from .costs import NOT_COSTED, labels
 from .criteria import FAIL, INCONCLUSIVE, PASS, CriterionResult, level
 from .logs import FILE_NAMES, Logs
 from .metrics import Metrics
+from .paper_claude import claude_dev, claude_prices
 from .paper_comparison import comparison_flags, comparison_rows, reprice_lines
 from .paper_costs import (
     comparison_result,
@@ -68,6 +70,7 @@ class PaperInputs:
     repriced: tuple[Repriced, ...] = ()
     confidence: float = DEFAULT_CONFIDENCE
     reconciliation: Reconciliation | None = None
+    claude_prices: tuple[ClaudePriceInfo, ...] = ()
 
 
 def _placeholder(name: str) -> Any:
@@ -116,6 +119,19 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
                 "text": (
                     f"{count(len(logs.cost_breakdown), 'record')}, with Claude Code cost "
                     "(cost-breakdown.jsonl)"
+                ),
+            }
+        )
+    if "claude-code.jsonl" in f:
+        claude = p.metrics.values
+        items.append(
+            {
+                "label": "Claude Code transcripts",
+                "text": (
+                    f"{num(claude['dev.claude_code.requests'])} API requests and "
+                    f"{num(claude['dev.claude_code.prompts'])} prompts over "
+                    f"{num(claude['dev.claude_code.sessions'])} sessions: tokens, tools, "
+                    "errors and cost (claude-code.jsonl)"
                 ),
             }
         )
@@ -266,7 +282,7 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "unit_count_metric": p.exp.unit.count,
         "cost_rows": cost_rows(p.metrics, units),
         "total_basis": total_basis(running),
-        "cost_lower_bound": running.basis.unpriced > 0,
+        "cost_lower_bound": running.lower_bound,
         "running_per_1k": running.per_1k,
         "running_reduction": running_reduction(running, comparison),
         "cost_change": cost_change,
@@ -301,18 +317,25 @@ def context(p: PaperInputs) -> dict[str, Any]:
             reconciliation_context(p.reconciliation) if p.reconciliation is not None else None
         ),
         "dev_items": _dev_items(values),
+        "claude_dev": claude_dev(p.metrics, p.logs),
         "interventions": _interventions(p.logs),
         "files": p.logs.files,
-        "file_rows": [_file_row(p.logs, n) for n in FILE_NAMES],
+        "file_rows": [_file_row(p.logs, n) for n in _read_files(p.logs)],
         "warnings": [str(w) for w in p.logs.warnings],
         "warning_limit": WARNING_LIMIT,
         "data_notes": _data_notes(p.logs),
-        "prices": prices(p.prices, p.logs, p.rates),
+        "prices": prices(p.prices, p.logs, p.rates) + claude_prices(p.claude_prices),
         "paperkit_version": __version__,
         "genai_prices_version": genai_prices_version(),
         "folder": p.folder,
         "spec_name": p.spec_name,
     }
+
+
+def _read_files(logs: Logs) -> list[str]:
+    """Return the files of the Data Quality table: the fixed ones, then claude-code.jsonl
+    when it exists (an optional file, listed only when present)."""
+    return [*FILE_NAMES, *(name for name in logs.files if name not in FILE_NAMES)]
 
 
 def _file_row(logs: Logs, name: str) -> dict[str, str]:

@@ -98,7 +98,7 @@ def results_json(p: PaperInputs) -> str:
             "repeated": s.repeated,
             "duplicates": s.duplicates,
         }
-        for name in FILE_NAMES
+        for name in [*FILE_NAMES, *(n for n in p.logs.files if n not in FILE_NAMES)]
         if (s := p.logs.files[name]).present
     }
     doc = {
