@@ -26,10 +26,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from paperkit.claude_code_log import load_claude_code
-from paperkit.claude_code_prices import price_requests
 from paperkit.importers import claude_code
-from paperkit.spec import load_spec
+from paperkit.logs.claude_code import load_claude_code
+from paperkit.prices.claude_code import price_requests
+from paperkit.spec.load import load_spec
 from paperkit.tracking.init import init_experiment
 
 FIXTURES = Path(

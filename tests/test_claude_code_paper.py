@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from paperkit.build import BuildResult, priced_logs, render_experiment
-from paperkit.reconcile import Reconciliation, reconcile
-from paperkit.spec import load_spec
+from paperkit.measure.reconcile import Reconciliation, reconcile
+from paperkit.spec.load import load_spec
 
 CASE = Path(__file__).parent / "cases" / "claude-code"
 COST = 0.046642

@@ -1,4 +1,4 @@
-"""Pricing Claude Code's requests one by one (``paperkit.claude_code_prices``).
+"""Pricing Claude Code's requests one by one (``paperkit.prices.claude_code``).
 
 Expected costs are worked by hand from Anthropic's published per-million-token prices
 (https://docs.anthropic.com/en/docs/about-claude/pricing): Claude Sonnet 4 input $3, output
@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from paperkit.claude_code_log import load_claude_code
-from paperkit.claude_code_prices import price_requests
 from paperkit.importers import claude_code
-from paperkit.spec import load_spec
+from paperkit.logs.claude_code import load_claude_code
+from paperkit.prices.claude_code import price_requests
+from paperkit.spec.load import load_spec
 from paperkit.tracking.init import init_experiment
 
 PROJECT = Path(__file__).parent / "fixtures" / "claude-code" / "-home-dev-demo"

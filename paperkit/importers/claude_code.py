@@ -30,7 +30,7 @@ from pathlib import Path
 
 from paperkit.atomic import write_atomic
 from paperkit.errors import DataWarning, PaperkitError, shown
-from paperkit.spec import instant, load_spec
+from paperkit.spec.load import instant, load_spec
 from paperkit.tracking.append import experiment_folder
 
 FILE_NAME = "claude-code.jsonl"
