@@ -17,14 +17,18 @@ Code on 2025-06-14. The spec's window (2025-06-14 to 2025-06-15) leaves out msg_
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from paperkit.build import BuildResult, priced_logs, render_experiment
+from paperkit.cli import cli
 from paperkit.measure.reconcile import Reconciliation, reconcile
 from paperkit.spec.load import load_spec
+from paperkit.tracking.daily import daily_costs
 
 CASE = Path(__file__).parent / "cases" / "claude-code"
 COST = 0.046642
@@ -124,3 +128,28 @@ def result_reconciliation(case: Path) -> Reconciliation:
     p = priced_logs(spec, "dev")
     cb, tz, tolerance = p.logs.cost_breakdown, spec.timezone, spec.reconcile_tolerance
     return reconcile(p.ai, p.wf, p.cf, cb, tz, tolerance, claude=p.claude)
+
+
+def test_costs_per_day_price_claude_code_from_the_transcripts(case: Path) -> None:
+    report = daily_costs(load_spec(case / "experiments.yaml"), "dev")
+    assert report.transcripts
+    (day,) = report.days
+    cell = day.cells["claude_code"]
+    assert str(day.day) == "2025-06-14"
+    assert cell.usd == pytest.approx(COST, abs=1e-12)  # not the $0.05 recorded
+    assert (cell.basis.priced, cell.basis.unpriced, cell.lower_bound) == (4, 2, True)
+
+
+def test_costs_write_records_the_transcripts_cost(case: Path) -> None:
+    spec = case / "experiments.yaml"
+    result = CliRunner().invoke(cli, ["costs", "dev", "--write", "--spec", str(spec)])
+    assert result.exit_code == 0, result.output
+    path = case / ".claude/experiments/dev/cost-breakdown.jsonl"
+    (line,) = path.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    assert record["period"] == "2025-06-14"
+    assert record["claude_code_cost"] == pytest.approx(COST, abs=1e-12)
+    assert record["total_is_lower_bound"] is True
+    # Written from the transcripts, the day now reconciles.
+    rows = [r for r in result_reconciliation(case).breakdown_vs_logs if r.resource == "Claude Code"]
+    assert [r.flagged for r in rows] == [False]
