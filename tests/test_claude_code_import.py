@@ -196,7 +196,7 @@ def test_the_command_imports_and_reports(spec: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[-1].endswith(
         "claude-code.jsonl: 7 requests and 3 prompts from 3 transcripts; 2 repeated records "
-        "merged; 10 added, 0 updated, 0 unchanged; 0 earlier kept; 1 unreadable lines"
+        "merged; 10 added, 0 updated, 0 unchanged; 0 earlier kept; 1 unreadable line"
     )
     assert "s1.jsonl:7: not valid JSON" in result.stderr
 

@@ -529,5 +529,6 @@ def describe(result: ClaudeCodeImport) -> str:
     if result.outside:
         parts.append(f"{result.outside} records outside the window")
     if result.problems:
-        parts.append(f"{len(result.problems)} unreadable lines")
+        n = len(result.problems)
+        parts.append(f"{n} unreadable line{'' if n == 1 else 's'}")
     return "; ".join(parts)

@@ -130,4 +130,19 @@ def results_json(p: PaperInputs) -> str:
             },
         },
     }
+    claude = p.metrics.claude
+    if claude is not None:  # only with claude-code.jsonl, so other results.json stay as they were
+        doc["claude_code"] = {
+            "models": [
+                {
+                    "model": m.model,
+                    "requests": m.requests,
+                    "unpriced": m.unpriced,
+                    "cost_usd": _json_number("", m.cost_usd),
+                    "share_of_cost": _json_number("", m.share),
+                }
+                for m in claude.models
+            ],
+            "tool_calls": dict(claude.tools),
+        }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
