@@ -15,6 +15,7 @@ s1/subagents/agent-x.jsonl (sidechain)
   1 msg_B/req_B replayed with output 250 (the main-thread record wins)
   2 subagent prompt (not a person's prompt)
   3 msg_S/req_S in 20 out 40 cw 500 (no breakdown), Grep, 10:05:00
+  4 msg_A replayed under another requestId, req_A_btw, 10:06:00 (a side question's replay)
 s2.jsonl (session s2): a summary, prompt c1 15:00:00, msg_F in 1 out 1 15:00:03
 """
 
@@ -57,9 +58,9 @@ def requests(spec: Path) -> dict[str, dict[str, object]]:
 
 def test_one_record_per_request_merged_and_without_text(spec: Path) -> None:
     result = claude_code.import_claude_code(spec, NAME, project_dir=PROJECT)
-    # msg_A, msg_B, msg_E, msg_C, msg_D, msg_S, msg_F; msg_A's partial record and the
-    # sidechain replay of msg_B are merged.
-    assert (result.files, result.requests, result.prompts, result.merged) == (3, 7, 3, 2)
+    # msg_A, msg_B, msg_E, msg_C, msg_D, msg_S, msg_F; msg_A's partial record, the sidechain
+    # replay of msg_B and the sidechain replay of msg_A under another requestId are merged.
+    assert (result.files, result.requests, result.prompts, result.merged) == (3, 7, 3, 3)
     found = requests(spec)
     assert sorted(found) == [
         "msg_A:req_A",
@@ -132,7 +133,7 @@ def test_the_spec_window_applies_when_no_option_is_given(tmp_path: Path) -> None
     spec.write_text(f"version: 1\nexperiments:\n  {NAME}:\n    start: 2025-06-16\n")
     result = claude_code.import_claude_code(spec, NAME, project_dir=PROJECT)
     assert list(requests(spec)) == ["msg_D"]
-    assert result.outside == 11  # 9 request lines and 2 prompts on 2025-06-14
+    assert result.outside == 12  # 10 request lines and 2 prompts on 2025-06-14
 
 
 def test_importing_again_gives_the_same_bytes(spec: Path) -> None:
@@ -195,7 +196,7 @@ def test_the_command_imports_and_reports(spec: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[-1].endswith(
-        "claude-code.jsonl: 7 requests and 3 prompts from 3 transcripts; 2 repeated records "
+        "claude-code.jsonl: 7 requests and 3 prompts from 3 transcripts; 3 repeated records "
         "merged; 10 added, 0 updated, 0 unchanged; 0 earlier kept; 1 unreadable line"
     )
     assert "s1.jsonl:7: not valid JSON" in result.stderr
@@ -210,3 +211,21 @@ def test_the_command_says_where_it_looked(spec: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "no Claude Code transcripts for" in result.stderr
     assert "--project-dir" in result.stderr
+
+
+def test_only_lines_that_can_be_requests_or_prompts_are_parsed(tmp_path: Path) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(
+        '{"type":"progress","data":{"broken"\n'  # cut off, but no request or prompt: not read
+        '{"type":"assistant","message":{"usage":{"input_tokens":"lots"}}}\n'
+        '{"type":"user","message":{"content":"hi"},"uuid":"u","timestamp":"no"}\n',
+        encoding="utf-8",
+    )
+    scan = claude_code.scan_transcripts([folder / "a.jsonl"])
+    where = shown(folder / "a.jsonl")
+    assert [str(p) for p in scan.problems] == [
+        f"{where}:2: missing timestamp",
+        f'{where}:3: timestamp: cannot read "no" as ISO 8601',
+    ]
+    assert scan.records == []

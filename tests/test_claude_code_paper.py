@@ -153,3 +153,18 @@ def test_costs_write_records_the_transcripts_cost(case: Path) -> None:
     # Written from the transcripts, the day now reconciles.
     rows = [r for r in result_reconciliation(case).breakdown_vs_logs if r.resource == "Claude Code"]
     assert [r.flagged for r in rows] == [False]
+
+
+def test_a_bad_line_of_claude_code_jsonl_is_reported_and_skipped(case: Path) -> None:
+    path = case / ".claude/experiments/dev/claude-code.jsonl"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"type":"request","key":"k","timestamp":"2025-06-14T12:00:00Z"}\n')
+        handle.write("{cut off\n")
+    result = build(case)
+    where = ".claude/experiments/dev/claude-code.jsonl"
+    assert [str(w) for w in result.warnings if w.path == where] == [
+        f"{where}:11: missing model",
+        f"{where}:12: not valid JSON: Expecting property name enclosed in double quotes"
+        " at column 2",
+    ]
+    assert result.metrics.values["dev.claude_code.requests"] == 6  # the same as without them

@@ -273,9 +273,20 @@ def scan_transcripts(files: Iterable[Path], bounds: Bounds = Bounds()) -> Scan:
                 merged += 1
                 if better(record, earlier):
                     requests[key] = record
+    merged += _drop_replays(requests)
     for key, record in requests.items():
         record["tools"] = sorted(tools[key].values())
     return Scan([*requests.values(), *prompts.values()], merged, outside, problems)
+
+
+def _drop_replays(requests: dict[str, dict[str, object]]) -> int:
+    """Drop the sidechain records that replay a main-thread response under another
+    ``requestId`` (a side question replays its parent's messages); return how many."""
+    main = {r["message_id"] for r in requests.values() if not r["sidechain"] and r["message_id"]}
+    replays = [k for k, r in requests.items() if r["sidechain"] and r["message_id"] in main]
+    for key in replays:
+        del requests[key]
+    return len(replays)
 
 
 def better(new: Mapping[str, object], old: Mapping[str, object]) -> bool:

@@ -103,8 +103,8 @@ def load_claude_code(
         "agent_id": values.text(checks.column("agent_id")),
         "sidechain": checks.column("sidechain").map(lambda v: v is True).astype(bool),
         "model": model,
-        **{name: counts[name].fillna(0.0) for name in ("web_search_requests",)},
-        **{name: counts[name] for name in _COUNTS if name != "web_search_requests"},
+        **counts,
+        "web_search_requests": counts["web_search_requests"].fillna(0.0),  # absent: none
         "api_error": checks.column("api_error").map(lambda v: v is True).astype(bool),
         "tools": checks.column("tools").map(lambda v: list(v) if isinstance(v, list) else []),
     }
