@@ -29,7 +29,7 @@ from click.testing import CliRunner
 
 from paperkit.cli import cli
 from paperkit.errors import DataWarning, PaperkitError, shown
-from paperkit.importers import claude_code
+from paperkit.importers import claude_code, transcripts
 from paperkit.tracking.init import init_experiment
 
 PROJECT = Path(__file__).parent / "fixtures" / "claude-code" / "-home-dev-demo"
@@ -169,17 +169,17 @@ def test_an_unreadable_earlier_record_stops_the_import(spec: Path) -> None:
 
 
 def test_transcripts_are_found_from_the_working_directory(tmp_path: Path) -> None:
-    assert claude_code.encoded_project(Path("/Users/chip/dev/ai-music")) == (
+    assert transcripts.encoded_project(Path("/Users/chip/dev/ai-music")) == (
         "-Users-chip-dev-ai-music"
     )
-    assert claude_code.encoded_project(Path("/home/a.b/my_app")) == "-home-a-b-my-app"
+    assert transcripts.encoded_project(Path("/home/a.b/my_app")) == "-home-a-b-my-app"
     env = {"CLAUDE_CONFIG_DIR": f"{tmp_path / 'one'}, {tmp_path / 'two'}"}
-    assert claude_code.config_roots(env) == [tmp_path / "one", tmp_path / "two"]
+    assert transcripts.config_roots(env) == [tmp_path / "one", tmp_path / "two"]
     home = tmp_path / "home"
-    assert claude_code.config_roots({}, home) == [home / ".config/claude", home / ".claude"]
-    project = tmp_path / "two" / "projects" / claude_code.encoded_project(Path("/home/dev/demo"))
+    assert transcripts.config_roots({}, home) == [home / ".config/claude", home / ".claude"]
+    project = tmp_path / "two" / "projects" / transcripts.encoded_project(Path("/home/dev/demo"))
     project.mkdir(parents=True)
-    assert claude_code.project_folders(
+    assert transcripts.project_folders(
         Path("/home/dev/demo"), [tmp_path / "one", tmp_path / "two"]
     ) == [project]
 
@@ -187,7 +187,7 @@ def test_transcripts_are_found_from_the_working_directory(tmp_path: Path) -> Non
 def test_the_command_imports_and_reports(spec: Path, tmp_path: Path) -> None:
     config = tmp_path / "config"
     (config / "projects").mkdir(parents=True)
-    folder = config / "projects" / claude_code.encoded_project(spec.parent.resolve())
+    folder = config / "projects" / transcripts.encoded_project(spec.parent.resolve())
     folder.symlink_to(PROJECT, target_is_directory=True)
     result = CliRunner().invoke(
         cli,
@@ -222,7 +222,7 @@ def test_only_lines_that_can_be_requests_or_prompts_are_parsed(tmp_path: Path) -
         '{"type":"user","message":{"content":"hi"},"uuid":"u","timestamp":"no"}\n',
         encoding="utf-8",
     )
-    scan = claude_code.scan_transcripts([folder / "a.jsonl"])
+    scan = transcripts.scan_transcripts([folder / "a.jsonl"])
     where = shown(folder / "a.jsonl")
     assert [str(p) for p in scan.problems] == [
         f"{where}:2: missing timestamp",
