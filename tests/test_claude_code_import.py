@@ -184,6 +184,16 @@ def test_transcripts_are_found_from_the_working_directory(tmp_path: Path) -> Non
     ) == [project]
 
 
+def test_a_project_folder_is_also_found_by_the_cwd_its_transcripts_record(tmp_path: Path) -> None:
+    projects = tmp_path / "config" / "projects"
+    projects.mkdir(parents=True)
+    (projects / "-home-dev-de").symlink_to(PROJECT, target_is_directory=True)  # a shortened name
+    (projects / "-home-dev-other").mkdir()
+    found = transcripts.project_folders(Path("/home/dev/demo"), [tmp_path / "config"])
+    assert found == [projects / "-home-dev-de"]  # s1.jsonl records cwd /home/dev/demo
+    assert transcripts.project_folders(Path("/home/dev/nowhere"), [tmp_path / "config"]) == []
+
+
 def test_the_command_imports_and_reports(spec: Path, tmp_path: Path) -> None:
     config = tmp_path / "config"
     (config / "projects").mkdir(parents=True)

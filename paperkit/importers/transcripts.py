@@ -90,14 +90,46 @@ def encoded_project(directory: Path) -> str:
 
 
 def project_folders(directory: Path, roots: Iterable[Path]) -> list[Path]:
-    """Return the existing ``projects/<encoded directory>`` folders under ``roots``."""
-    name = encoded_project(directory)
+    """Return the project folders of ``directory`` under ``roots``.
+
+    The folder named :func:`encoded_project` in each root's ``projects/``; when a root has none,
+    the folders whose transcripts give ``directory`` as their ``cwd`` (a name Claude Code
+    shortened or wrote another way still finds its project).
+    """
     found: list[Path] = []
     for root in roots:
-        folder = root / "projects" / name
-        if folder.is_dir() and folder.resolve() not in [f.resolve() for f in found]:
-            found.append(folder)
+        folder = root / "projects" / encoded_project(directory)
+        if folder.is_dir():
+            candidates = [folder]
+        elif (root / "projects").is_dir():
+            candidates = [
+                f
+                for f in sorted((root / "projects").iterdir())
+                if f.is_dir() and _cwd_of(f) == str(directory)
+            ]
+        else:
+            candidates = []
+        for candidate in candidates:
+            if candidate.resolve() not in [f.resolve() for f in found]:
+                found.append(candidate)
     return found
+
+
+def _cwd_of(folder: Path) -> str | None:
+    """Return the ``cwd`` the first transcript of ``folder`` records, or None."""
+    for path in sorted(folder.glob("*.jsonl")):
+        try:
+            with path.open("rb") as handle:
+                for raw in handle:
+                    if b'"cwd":' in raw:
+                        try:
+                            cwd = json.loads(raw).get("cwd")
+                        except (ValueError, AttributeError):
+                            continue
+                        return cwd if isinstance(cwd, str) else None
+        except OSError:
+            continue
+    return None
 
 
 def transcripts(folders: Iterable[Path]) -> list[Path]:
