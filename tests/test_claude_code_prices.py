@@ -91,3 +91,29 @@ def test_the_long_context_tier_applies_to_the_whole_request(tmp_path: Path) -> N
     # each field past its first 200K tokens, would give 0.09153).
     assert priced["cost_usd"].iat[0] == pytest.approx(0.15231, abs=1e-12)
     assert infos[0].source.endswith("matched to its entry claude-sonnet-4-5")
+
+
+def test_a_fast_mode_request_is_unpriced(tmp_path: Path) -> None:
+    # Fast mode bills a multiple of the standard price that genai-prices does not hold, so the
+    # standard price would understate it: the request is unpriced instead.
+    request = {
+        "line": 1,
+        "timestamp": pd.Timestamp("2026-02-12T12:00:00Z"),
+        "key": "k",
+        "model": "claude-opus-4-6",
+        "input_tokens": 10.0,
+        "output_tokens": 100.0,
+        "cache_write_tokens": 0.0,
+        "cache_write_1h_tokens": float("nan"),
+        "cache_read_tokens": 0.0,
+        "web_search_requests": 0.0,
+        "speed": "fast",
+    }
+    (tmp_path / "experiments.yaml").write_text("version: 1\nexperiments: {}\n", encoding="utf-8")
+    standard = dict(request, key="s", speed="standard")
+    priced, infos = price_requests(
+        pd.DataFrame([request, standard]), load_spec(tmp_path / "experiments.yaml")
+    )
+    assert math.isnan(priced["cost_usd"].iat[0]) and priced["cost_source"].iat[0] == "unpriced"
+    assert priced["cost_usd"].iat[1] == pytest.approx(0.00255, abs=1e-12)  # 10 x 5 + 100 x 25
+    assert infos[0].source.endswith("; 1 fast-mode requests unpriced (no fast-mode price)")

@@ -47,6 +47,7 @@ REQUEST_FIELDS = (
     "cache_write_1h_tokens",
     "cache_read_tokens",
     "web_search_requests",
+    "speed",
     "api_error",
     "tools",
     "version",
@@ -335,6 +336,7 @@ def _request(
         "cache_write_1h_tokens": one_hour,
         "cache_read_tokens": tokens["cache_read_tokens"],
         "web_search_requests": searches,
+        "speed": _text(usage.get("speed")),  # "fast" bills more than the standard price
         "api_error": data.get("isApiErrorMessage") is True or model == "<synthetic>",
         "tools": [],
         "version": _text(data.get("version")),

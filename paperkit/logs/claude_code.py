@@ -26,7 +26,7 @@ from paperkit.logs.window import Window
 FILE_NAME = "claude-code.jsonl"
 TOKENS = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens")
 _COUNTS = (*TOKENS, "cache_write_1h_tokens", "web_search_requests")
-_TEXT = ("type", "key", "timestamp", "session_id", "agent_id", "model")
+_TEXT = ("type", "key", "timestamp", "session_id", "agent_id", "model", "speed")
 REQUEST_COLUMNS = (
     "line",
     "timestamp",
@@ -36,6 +36,7 @@ REQUEST_COLUMNS = (
     "sidechain",
     "model",
     *_COUNTS,
+    "speed",
     "api_error",
     "tools",
 )
@@ -47,9 +48,9 @@ class ClaudeCodeLog:
     """The requests and prompts of ``claude-code.jsonl``, what was read, and its problems.
 
     ``requests`` has ``REQUEST_COLUMNS``: token counts as float64 (a 1-hour cache-write count
-    is NaN when the transcript gave no 5-minute/1-hour split), ``sidechain`` and ``api_error``
-    as bool, ``tools`` a list of tool names per request. ``left_out`` counts the records
-    outside the window.
+    is NaN when the transcript gave no 5-minute/1-hour split), ``speed`` as text (None when not
+    recorded), ``sidechain`` and ``api_error`` as bool, ``tools`` a list of tool names per
+    request. ``left_out`` counts the records outside the window.
     """
 
     requests: pd.DataFrame
@@ -105,6 +106,7 @@ def load_claude_code(
         "model": model,
         **counts,
         "web_search_requests": counts["web_search_requests"].fillna(0.0),  # absent: none
+        "speed": values.text(checks.column("speed")),
         "api_error": checks.column("api_error").map(lambda v: v is True).astype(bool),
         "tools": checks.column("tools").map(lambda v: list(v) if isinstance(v, list) else []),
     }

@@ -9,7 +9,9 @@ Anthropic bills them; that is why requests are priced one by one, never as a sum
 
 A model genai-prices does not know (``<synthetic>``, the placeholder of an API error,
 included) is unpriced: its cost is missing, never $0, and every total that leaves it out is a
-lower bound. ``pricing.models`` in the spec can price such a model (input and output prices,
+lower bound. So is a fast-mode request (``speed: "fast"``): Anthropic bills it at a multiple
+of the standard price, which genai-prices does not hold. ``pricing.models`` in the spec can
+price such a model (input and output prices,
 with a source); it has no cache rates, so a request with cache tokens stays unpriced.
 """
 
@@ -27,6 +29,7 @@ from paperkit.prices.pricing import PRICE_DATA, SPEC, UNPRICED, genai_prices_ver
 from paperkit.spec.types import Spec
 
 PROVIDER = "anthropic"
+FAST = "fast"  # usage.speed of a fast-mode request
 
 
 @dataclass(frozen=True)
@@ -106,11 +109,16 @@ def price_requests(
                     source += f", matched to its entry {info.id}"  # type: ignore[attr-defined]
                 records = frame.iloc[rows].to_dict("records")
                 for row, record in zip(rows, records, strict=True):
+                    if record.get("speed") == FAST:
+                        continue  # billed at a multiple genai-prices does not know
                     when = record["timestamp"].to_pydatetime()
                     price = info.get_prices(when).calc_price(usage_of(record))  # type: ignore[attr-defined]
                     costs[row] = float(Decimal(price["total_price"]))
                     sources[row] = PRICE_DATA
         priced = int((sources[rows] != UNPRICED).sum())
+        fast = int((frame["speed"].iloc[rows] == FAST).sum()) if "speed" in frame else 0
+        if fast and override is None:
+            source += f"; {fast:,} fast-mode requests unpriced (no fast-mode price)"
         infos.append(ClaudePriceInfo(str(model), len(rows), priced, source))
     frame["cost_usd"] = pd.Series(costs, index=frame.index, dtype=np.float64)
     frame["cost_source"] = pd.Series(sources, index=frame.index, dtype=object)
