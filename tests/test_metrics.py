@@ -30,7 +30,11 @@ dev.claude_code.unpriced_requests dev.claude_code.sessions dev.claude_code.promp
 dev.claude_code.api_errors dev.claude_code.tool_calls dev.claude_code.active_minutes
 dev.claude_code.cache_read_share dev.claude_code.subagent_cost_share
 dev.claude_code.cost_per_session_usd
-comparison.cost_reduction comparison.latency_ratio
+quality.judgements quality.items quality.win_rate quality.not_worse_rate quality.score.mean
+quality.score.n
+comparison.cost_reduction comparison.latency_ratio analytics.ai.calls analytics.ai.input_tokens
+analytics.ai.output_tokens analytics.ai.neurons analytics.ai.cost_usd
+analytics.workflows.executions analytics.workflows.failed
 """.split()
 
 NEW_YORK = SPEC.replace("root: runs\n", "root: runs\ntimezone: America/New_York\n")
@@ -76,7 +80,7 @@ def values_of(tmp_path: Path, logs: dict[str, str], spec: str = SPEC) -> dict[st
 
 def test_values_hold_exactly_the_catalogue_names(tmp_path: Path) -> None:
     assert sorted(values_of(tmp_path, {})) == sorted(CATALOGUE)
-    assert len(CATALOGUE) == 61  # 46, and 15 dev.claude_code.* from claude-code.jsonl
+    assert len(CATALOGUE) == 74  # 59, and 15 dev.claude_code.* from claude-code.jsonl
 
 
 def test_absent_files_give_null_for_every_metric(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from datetime import date
 import pandas as pd
 
 from paperkit.logs.load import Logs
+from paperkit.measure import quality
 from paperkit.measure.costs import (
     Basis,
     CostLine,
@@ -218,6 +219,8 @@ def compute(
     if claude is not None and prompts is not None:
         dev = activity(claude, prompts)
         values.update(dev.values)
+    if present["quality.jsonl"]:
+        values.update(quality.values(quality.scoped(logs.quality, None)))
 
     count_value = values.get(exp.unit.count)
     unit_values, first, last, per_day = _unit_values(ai, wf, cf, exp, timezone, count_value)

@@ -62,8 +62,21 @@ METRIC_NAMES: tuple[str, ...] = (
     "dev.claude_code.cache_read_share",
     "dev.claude_code.subagent_cost_share",
     "dev.claude_code.cost_per_session_usd",
+    "quality.judgements",
+    "quality.items",
+    "quality.win_rate",
+    "quality.not_worse_rate",
+    "quality.score.mean",
+    "quality.score.n",
     "comparison.cost_reduction",
     "comparison.latency_ratio",
+    "analytics.ai.calls",
+    "analytics.ai.input_tokens",
+    "analytics.ai.output_tokens",
+    "analytics.ai.neurons",
+    "analytics.ai.cost_usd",
+    "analytics.workflows.executions",
+    "analytics.workflows.failed",
 )
 
 # Metrics that are whole counts (written as JSON integers).
@@ -97,5 +110,13 @@ INTEGER_METRICS: frozenset[str] = frozenset(
         "dev.claude_code.prompts",
         "dev.claude_code.api_errors",
         "dev.claude_code.tool_calls",
+        "analytics.ai.calls",
+        "analytics.ai.input_tokens",
+        "analytics.ai.output_tokens",
+        "analytics.workflows.executions",
+        "analytics.workflows.failed",
+        "quality.judgements",
+        "quality.items",
+        "quality.score.n",
     }
 )
