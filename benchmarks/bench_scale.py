@@ -140,7 +140,7 @@ def main(argv=None) -> int:
     print(bench_build.describe(folder))
     paperkit_runs, duck_runs = [], []
     for _ in range(max(1, args.repeat)):  # alternate, so both sides see the same load
-        seconds, peak, _ = run_child(build, root, env)
+        seconds, peak, _ = run_child([*build, "--no-cache"], root, env)
         paperkit_runs.append((seconds, peak))
         seconds, peak, out = run_child(duck, root, env)
         duck_runs.append((seconds, peak))

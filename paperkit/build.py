@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib.resources import as_file, files
 from pathlib import Path
 
 import pandas as pd
 
-from paperkit.atomic import write_atomic
+from paperkit import cache as rebuild_cache
+from paperkit.atomic import write_update
 from paperkit.errors import DataWarning, PaperkitError, shown
 from paperkit.logs import window
 from paperkit.logs.load import Logs, load_logs
@@ -26,7 +28,7 @@ from paperkit.paper import context as paper
 from paperkit.paper import criteria as paper_criteria
 from paperkit.paper.render import OVERRIDES, render
 from paperkit.paper.results import results_json
-from paperkit.paper.update import BACKUP_SUFFIX, Update, plan
+from paperkit.paper.update import Update, plan
 from paperkit.prices import pricing
 from paperkit.prices.rates import Rates, load_rates
 from paperkit.spec.load import placeholder_experiment
@@ -46,8 +48,10 @@ class BuildResult:
     results: str
     outcome: str
     warnings: tuple[DataWarning, ...]
-    metrics: metrics.Metrics
+    metrics: metrics.Metrics | None  # None when served by the rebuild cache
     criteria_failed: bool = False
+    # The SHA-256 of the bytes parsed from each log, by absolute path (for the rebuild cache).
+    read: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def paper_path(self) -> Path:
@@ -174,7 +178,37 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         warnings=warnings,
         metrics=computed,
         criteria_failed=any(r.verdict == criteria.FAIL for r in results),
+        read={
+            str((spec.root / name / file).absolute()): stats.sha256
+            for file, stats in logs.files.items()
+            if stats.sha256
+        },
     )
+
+
+def render_cached(spec: Spec, name: str) -> BuildResult:
+    """Return ``render_experiment``'s result, from the rebuild cache when no input changed.
+
+    A miss renders and records the result (``paperkit.cache``); a hit reads no log.
+    """
+    found = rebuild_cache.lookup(spec.path, name)
+    if found is not None:
+        return BuildResult(
+            name=name,
+            folder=spec.root / name,
+            paper=found.paper,
+            results=found.results,
+            outcome=found.outcome,
+            warnings=tuple(DataWarning(*w) for w in found.warnings),
+            metrics=None,
+            criteria_failed=found.criteria_failed,
+        )
+    with as_file(files("paperkit.templates")) as builtin:
+        folders = [spec.root / name, Path(builtin), spec.path.parent / OVERRIDES]
+        before = rebuild_cache.snapshot(spec.path, name, folders)
+    result = render_experiment(spec, name)
+    rebuild_cache.record(before, rebuild_cache.payload_of(result), result.read)
+    return result
 
 
 def _overrides(spec: Spec) -> Path | None:
@@ -230,19 +264,6 @@ def plan_update(result: BuildResult, *, force: bool = False) -> Update:
     return plan(result.paper_path, result.results_path, result.paper, result.results, force=force)
 
 
-def write_update(update: Update) -> None:
-    """Write the files an update changes (atomically), saving PAPER.md.bak first if asked."""
-    # A declared experiment may have no folder yet; its paper says every log is missing.
-    update.paper_path.parent.mkdir(parents=True, exist_ok=True)
-    if update.backup and update.old_paper is not None:
-        backup = update.paper_path.with_name(update.paper_path.name + BACKUP_SUFFIX)
-        write_atomic(backup, update.old_paper.encode("utf-8"))
-    if update.results_changed:
-        write_atomic(update.results_path, update.results.encode("utf-8"))
-    if update.paper_changed:
-        write_atomic(update.paper_path, update.paper.encode("utf-8"))
-
-
 @dataclass(frozen=True)
 class Built:
     """What building one experiment came to: its result and update, or the error it met."""
@@ -274,16 +295,19 @@ def build_each(
     strict: bool = False,
     force: bool = False,
     write: bool = True,
+    cache: bool = False,
 ) -> Iterator[Built]:
     """Build each experiment in turn, yielding as each is done; a failure does not stop the rest.
 
     An experiment that fails (bad logs under ``strict``, hand-edited blocks, broken markers)
     leaves its own files as they were. With ``write`` False nothing is written (``--check``).
+    With ``cache`` an unchanged experiment's paper comes from the rebuild cache.
     """
+    render_one = render_cached if cache and rebuild_cache.enabled() else render_experiment
     for name in names_to_build(spec, names):
         result = None
         try:
-            result = render_experiment(spec, name)
+            result = render_one(spec, name)
             if strict:
                 check_strict([result])
             update = plan_update(result, force=force)

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
 from paperkit import __version__
 from paperkit.build import (
-    Built,
     build_each,
     check_strict,
     find_experiment,
@@ -21,22 +19,15 @@ from paperkit.build import (
     render_experiment,
     worst,
 )
-from paperkit.errors import DataWarning, shown
 from paperkit.options import CONTEXT, SPEC_OPTION, Group
 from paperkit.paper.summary import summary as summarize
 from paperkit.paper.wording import count
+from paperkit.rebuild import report as _report
+from paperkit.rebuild import warn as _warn
 from paperkit.spec.load import load_spec
 from paperkit.spec.schema import schema_text
 from paperkit.tracking.commands import COMMANDS
 from paperkit.tracking.costs_command import costs
-
-
-def _warn(warnings: Any, spec_path: Path) -> None:
-    """Print each data warning, located relative to the working directory (clickable there)."""
-    base = spec_path.absolute().parent
-    for w in warnings:
-        where = DataWarning(shown(base / w.path), w.line, w.message)
-        click.echo(f"warning: {where}", err=True)
 
 
 @click.group(cls=Group, context_settings=CONTEXT)
@@ -82,6 +73,11 @@ def cli() -> None:
     is_flag=True,
     help="Print the generated paper instead of writing PAPER.md and results.json.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read every input again even when the rebuild cache says nothing changed.",
+)
 def build(
     names: tuple[str, ...],
     build_every: bool,
@@ -92,12 +88,15 @@ def build(
     force: bool,
     fail_on_criteria: bool,
     to_stdout: bool,
+    no_cache: bool,
 ) -> None:
     """Write PAPER.md and results.json into each experiment's folder.
 
     NAMES are experiment names (folders under the spec's root); --all builds every one.
     A rebuild replaces only the generated blocks of an existing PAPER.md; text outside
-    them is never touched. A failing experiment does not stop the others.
+    them is never touched. A failing experiment does not stop the others. An experiment
+    whose inputs (logs, spec, templates, prices, paperkit) are unchanged since its last build
+    is served from the rebuild cache (docs/performance.md).
 
     Exit codes: 0 ok, 1 bad input or hand-edited blocks, 2 usage, 3 stale (--check),
     4 a criterion failed (--fail-on-criteria); the worst one wins, in that order.
@@ -121,51 +120,15 @@ def build(
             click.echo(result.paper, nl=False)
         return
     codes = []
-    for built in build_each(spec, list(names), strict=strict, force=force, write=not check):
+    todo = build_each(
+        spec, list(names), strict=strict, force=force, write=not check, cache=not no_cache
+    )
+    for built in todo:
         codes.append(built.exit_code(check=check, fail_on_criteria=fail_on_criteria))
         _report(built, spec_path, check=check, show_diff=show_diff)
     code = worst(codes)
     if code:
         raise click.exceptions.Exit(code)
-
-
-def _report(built: Built, spec_path: Path, *, check: bool, show_diff: bool) -> None:
-    """Echo what building one experiment did: warnings, then one line (or its error)."""
-    if built.result is not None:
-        _warn(built.result.warnings, spec_path)
-    if built.error is not None:
-        click.echo(str(built.error), err=True)
-        click.echo(f"{built.name}: failed; nothing written for it", err=True)
-        return
-    assert built.result is not None and built.update is not None
-    result, update = built.result, built.update
-    for w in update.warnings():
-        click.echo(f"warning: {w}", err=True)
-    problems = f", {count(len(result.warnings), 'problem')}" if result.warnings else ""
-    failed = ", a criterion failed" if result.criteria_failed else ""
-    state = f"({result.outcome}{failed}{problems})"
-    changed = [
-        path.name
-        for path, changes in (
-            (update.paper_path, update.paper_changed),
-            (update.results_path, update.results_changed),
-        )
-        if changes
-    ]
-    where = f"{' and '.join(changed)} in {shown(update.paper_path.parent)}"
-    if check:
-        if changed:
-            click.echo(f"{result.name}: stale: {where} would change {state}", err=True)
-            if show_diff:
-                click.echo(update.diff(), nl=False)
-        else:
-            click.echo(f"{result.name}: up to date {state}", err=True)
-        return
-    backup = " (old file kept as PAPER.md.bak)" if update.backup else ""
-    if changed:
-        click.echo(f"{result.name}: wrote {where}{backup} {state}", err=True)
-    else:
-        click.echo(f"{result.name}: up to date {state}", err=True)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -23,8 +23,8 @@ ORDER = [
     {"prices"},
     {"measure"},
     {"paper", "templates"},
-    {"build", "atomic"},
-    {"tracking", "importers", "track", "options", "cli", "__main__"},
+    {"build", "atomic", "cache"},
+    {"tracking", "importers", "track", "options", "rebuild", "cli", "__main__"},
 ]
 RANK = {name: i for i, names in enumerate(ORDER) for name in names}
 
