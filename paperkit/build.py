@@ -8,7 +8,7 @@ failed build leaves the previous paper untouched. ``build_each`` runs them per e
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -34,6 +34,8 @@ from paperkit.prices.rates import Rates, load_rates
 from paperkit.spec.load import placeholder_experiment
 from paperkit.spec.types import Criterion, Experiment, Spec
 
+# Told the shown path of each log file as it is about to be read, and the records read so far.
+Progress = Callable[[str, int], None]
 PAPER_NAME = "PAPER.md"
 RESULTS_NAME = "results.json"
 
@@ -100,9 +102,14 @@ def relative_to_spec(spec: Spec, path: Path) -> str:
         return path.as_posix()
 
 
-def load_experiment_logs(spec: Spec, name: str) -> Logs:
-    """Return the logs of one experiment, with warnings located relative to the spec's folder."""
-    return load_logs(spec.root / name, display_path=lambda p: relative_to_spec(spec, p))
+def load_experiment_logs(spec: Spec, name: str, progress: Progress | None = None) -> Logs:
+    """Return the logs of one experiment, with warnings located relative to the spec's folder.
+
+    ``progress(path, records)`` is told which file is being read (``load_logs``).
+    """
+    return load_logs(
+        spec.root / name, display_path=lambda p: relative_to_spec(spec, p), progress=progress
+    )
 
 
 @dataclass(frozen=True)
@@ -123,11 +130,11 @@ class Priced:
     rates: Rates
 
 
-def priced_logs(spec: Spec, name: str) -> Priced:
+def priced_logs(spec: Spec, name: str, progress: Progress | None = None) -> Priced:
     """Return experiment ``name``'s logs, windowed and priced; raise for an unknown name."""
     exp = find_experiment(spec, name)
     span = window.window_of(exp, spec.timezone)
-    logs, left_out = window.apply(load_experiment_logs(spec, name), span)
+    logs, left_out = window.apply(load_experiment_logs(spec, name, progress), span)
     ai, prices = pricing.price_inferences(logs.worker_ai, spec)
     rates = load_rates()
     wf = pricing.price_workflows(logs.workflows, rates)
@@ -135,9 +142,9 @@ def priced_logs(spec: Spec, name: str) -> Priced:
     return Priced(exp, span, logs, left_out, ai, wf, cf, tuple(prices), rates)
 
 
-def render_experiment(spec: Spec, name: str) -> BuildResult:
+def render_experiment(spec: Spec, name: str, progress: Progress | None = None) -> BuildResult:
     """Return the paper and results.json of one experiment without writing anything."""
-    p = priced_logs(spec, name)
+    p = priced_logs(spec, name, progress)
     exp, logs = p.exp, p.logs
     computed = metrics.compute(logs, p.ai, p.wf, p.cf, exp, spec.timezone)
     gaps = reconcile(p.ai, p.wf, p.cf, logs.cost_breakdown, spec.timezone, spec.reconcile_tolerance)
@@ -186,7 +193,7 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
     )
 
 
-def render_cached(spec: Spec, name: str) -> BuildResult:
+def render_cached(spec: Spec, name: str, progress: Progress | None = None) -> BuildResult:
     """Return ``render_experiment``'s result, from the rebuild cache when no input changed.
 
     A miss renders and records the result (``paperkit.cache``); a hit reads no log.
@@ -206,7 +213,7 @@ def render_cached(spec: Spec, name: str) -> BuildResult:
     with as_file(files("paperkit.templates")) as builtin:
         folders = [spec.root / name, Path(builtin), spec.path.parent / OVERRIDES]
         before = rebuild_cache.snapshot(spec.path, name, folders)
-    result = render_experiment(spec, name)
+    result = render_experiment(spec, name, progress)
     rebuild_cache.record(before, rebuild_cache.payload_of(result), result.read)
     return result
 
@@ -296,18 +303,20 @@ def build_each(
     force: bool = False,
     write: bool = True,
     cache: bool = False,
+    progress: Progress | None = None,
 ) -> Iterator[Built]:
     """Build each experiment in turn, yielding as each is done; a failure does not stop the rest.
 
     An experiment that fails (bad logs under ``strict``, hand-edited blocks, broken markers)
     leaves its own files as they were. With ``write`` False nothing is written (``--check``).
-    With ``cache`` an unchanged experiment's paper comes from the rebuild cache.
+    With ``cache`` an unchanged experiment's paper comes from the rebuild cache; ``progress``
+    is told which log file is being read.
     """
     render_one = render_cached if cache and rebuild_cache.enabled() else render_experiment
     for name in names_to_build(spec, names):
         result = None
         try:
-            result = render_one(spec, name)
+            result = render_one(spec, name, progress)
             if strict:
                 check_strict([result])
             update = plan_update(result, force=force)

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 bad input (spec, logs with --strict, templates), 2 usage.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -22,6 +23,7 @@ from paperkit.build import (
 from paperkit.options import CONTEXT, SPEC_OPTION, Group
 from paperkit.paper.summary import summary as summarize
 from paperkit.paper.wording import count
+from paperkit.progress import progress_line
 from paperkit.rebuild import report as _report
 from paperkit.rebuild import warn as _warn
 from paperkit.spec.load import load_spec
@@ -120,12 +122,21 @@ def build(
             click.echo(result.paper, nl=False)
         return
     codes = []
-    todo = build_each(
-        spec, list(names), strict=strict, force=force, write=not check, cache=not no_cache
-    )
-    for built in todo:
-        codes.append(built.exit_code(check=check, fail_on_criteria=fail_on_criteria))
-        _report(built, spec_path, check=check, show_diff=show_diff)
+    with progress_line(sys.stderr) as progress:
+        todo = build_each(
+            spec,
+            list(names),
+            strict=strict,
+            force=force,
+            write=not check,
+            cache=not no_cache,
+            progress=progress,
+        )
+        for built in todo:
+            codes.append(built.exit_code(check=check, fail_on_criteria=fail_on_criteria))
+            if progress is not None:
+                progress.clear()
+            _report(built, spec_path, check=check, show_diff=show_diff)
     code = worst(codes)
     if code:
         raise click.exceptions.Exit(code)

@@ -43,9 +43,9 @@ def renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
     done: list[str] = []
     real = paperkit.build.render_experiment
 
-    def counted(spec, name):  # type: ignore[no-untyped-def]
+    def counted(spec, name, progress=None):  # type: ignore[no-untyped-def]
         done.append(name)
-        return real(spec, name)
+        return real(spec, name, progress)
 
     monkeypatch.setattr(paperkit.build, "render_experiment", counted)
     return done

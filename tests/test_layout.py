@@ -24,7 +24,7 @@ ORDER = [
     {"measure"},
     {"paper", "templates"},
     {"build", "atomic", "cache"},
-    {"tracking", "importers", "track", "options", "rebuild", "cli", "__main__"},
+    {"tracking", "importers", "track", "options", "progress", "rebuild", "cli", "__main__"},
 ]
 RANK = {name: i for i, names in enumerate(ORDER) for name in names}
 
