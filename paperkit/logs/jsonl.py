@@ -144,6 +144,10 @@ def _quote_numbers(data: bytes, text_columns: Sequence[str]) -> bytes:
     whose type changes, so without this every such line would cost a refused read. Matching
     only a key right after ``{`` or ``,`` leaves text inside JSON strings alone (their quotes
     are escaped). Both reading paths see the same bytes, so they agree.
+
+    A match never crosses a line, and every match has a key followed by a digit or ``-``; so
+    a cheap search for that finds the few lines to rewrite, and only those go through the
+    full pattern (trying it at every ``{`` and ``,`` of a large file is what costs).
     """
     if not text_columns:
         return data
@@ -152,7 +156,21 @@ def _quote_numbers(data: bytes, text_columns: Sequence[str]) -> bytes:
     pattern = re.compile(
         rb'([{,][ \t]*"(?:' + names + rb')"[ \t]*:[ \t]*)(' + number + rb")(?=[ \t]*[,}])"
     )
-    return pattern.sub(rb'\1"\2"', data)
+    candidate = re.compile(rb'"(?:' + names + rb')"[ \t]*:[ \t]*[-0-9]')
+    pieces: list[bytes] = []
+    done = 0  # data[:done] is in pieces
+    for hit in candidate.finditer(data):
+        start = data.rfind(b"\n", 0, hit.start()) + 1
+        if start < done:  # another hit on a line already rewritten
+            continue
+        end = data.find(b"\n", hit.end())
+        end = len(data) if end < 0 else end
+        pieces += [data[done:start], pattern.sub(rb'\1"\2"', data[start:end])]
+        done = end
+    if not pieces:
+        return data
+    pieces.append(data[done:])
+    return b"".join(pieces)
 
 
 def _read(
