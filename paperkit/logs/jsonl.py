@@ -84,6 +84,7 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
     ]
     numbers = [number for number, _ in numbered]
     lines = [line for _, line in numbered]
+    del numbered  # a large log's copies go as soon as they are not needed: memory is the limit
     count = len(lines)
     repeated: tuple[DataWarning, ...] = ()
     if (first := _repeats(written, lines)) is not None:  # the rare path
@@ -96,7 +97,9 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
         unique = np.flatnonzero(first == np.arange(count))
         numbers = [numbers[row] for row in unique]
         lines = [lines[row] for row in unique]
+    del read, written, data  # every line is in ``lines`` now
     pieces, skipped = _read(lines, text_columns)
+    del lines
     names = dict.fromkeys(name for piece in pieces for name in piece.columns)
     columns = {
         name: _column([piece.columns.get(name, len(piece.rows)) for piece in pieces])
