@@ -8,6 +8,7 @@ failed build leaves the previous paper untouched. ``build_each`` runs them per e
 from __future__ import annotations
 
 import difflib
+import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.resources import as_file, files
@@ -212,10 +213,16 @@ def render_cached(spec: Spec, name: str, progress: Progress | None = None) -> Bu
         )
     with as_file(files("paperkit.templates")) as builtin:
         folders = [spec.root / name, Path(builtin), spec.path.parent / OVERRIDES]
-        before = rebuild_cache.snapshot(spec.path, name, folders)
+        before = rebuild_cache.snapshot(spec.path, name, folders, _zone_files(spec.timezone))
     result = render_experiment(spec, name, progress)
     rebuild_cache.record(before, rebuild_cache.payload_of(result), result.read)
     return result
+
+
+def _zone_files(timezone: str) -> list[Path]:
+    """The system's rules for ``timezone`` (where zoneinfo looks first): a tzdata update that
+    moves an offset can move a record to another day, so the rebuild cache watches them."""
+    return [path for folder in zoneinfo.TZPATH if (path := Path(folder) / timezone).is_file()]
 
 
 def _overrides(spec: Spec) -> Path | None:

@@ -4,7 +4,8 @@ A build records what it read: every file (its size, mtime, ctime, inode and SHA-
 folder listing its output depends on: the spec, every file in the experiment's folder but the
 outputs, the built-in templates and the spec's own ``templates/`` folder, paperkit's own code
 and price data (``cloudflare-rates.yaml``), and the installed versions of the libraries that
-shape the numbers (a version change renames its ``.dist-info`` folder). The next build of the
+shape the numbers (a version change renames its ``.dist-info`` folder), and the time zone
+database's file for the spec's time zone. The next build of the
 same spec and experiment checks those, as git's index does: a file whose stat is unchanged is
 taken as unchanged, one whose stat differs is hashed and compared, and one changed within two
 seconds of the record (too close for its times to tell) is always hashed. The ctime cannot be
@@ -45,6 +46,7 @@ LIBRARIES = (
     "pyarrow",
     "pyyaml",
     "scipy",
+    "tzdata",
 )
 _RACY_NS = 2_000_000_000  # a file changed this close to its record is hashed, whatever its stat
 _CHUNK = 1 << 20
@@ -144,10 +146,12 @@ class Snapshot:
     taken_ns: int
 
 
-def snapshot(spec_path: Path, name: str, folders: Iterable[Path]) -> Snapshot:
+def snapshot(
+    spec_path: Path, name: str, folders: Iterable[Path], extra: Iterable[Path] = ()
+) -> Snapshot:
     """Stat every input of building ``name``: the spec, everything under ``folders`` (the
-    experiment's folder, the template folders), paperkit's own package and the libraries'
-    ``.dist-info`` folders, before the build runs.
+    experiment's folder, the template folders), paperkit's own package, the libraries'
+    ``.dist-info`` folders and the ``extra`` files (the time zone's rules), before it runs.
 
     A folder that does not exist is recorded as absent, so creating it is a change.
     """
@@ -168,8 +172,8 @@ def snapshot(spec_path: Path, name: str, folders: Iterable[Path]) -> Snapshot:
             for n in sorted(names):
                 if not _ignored(n):
                     files[os.path.join(here, n)] = _stat(Path(here) / n)
-    spec = Path(spec_path).absolute()
-    files[str(spec)] = _stat(spec)
+    for path in [Path(spec_path), *extra]:
+        files[str(path.absolute())] = _stat(path.absolute())
     return Snapshot(Path(spec_path), name, files, listings, taken_ns)
 
 

@@ -242,3 +242,16 @@ def test_the_fast_path_imports_no_pandas(tmp_path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "demo: up to date" in done.stderr
+
+
+def test_the_time_zone_rules_are_watched(tmp_path, renders, monkeypatch) -> None:
+    zones = tmp_path / "zoneinfo"
+    zones.mkdir()
+    (zones / "UTC").write_bytes(b"TZif rules, version 1")
+    monkeypatch.setattr(paperkit.build.zoneinfo, "TZPATH", (str(zones),))
+    spec = project(tmp_path)
+    build(spec)
+    build(spec)
+    (zones / "UTC").write_bytes(b"TZif rules, version 2")
+    build(spec)
+    assert renders == ["demo", "demo"]
