@@ -25,6 +25,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -131,7 +132,15 @@ def main(argv=None) -> int:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     cache_dir = Path(tempfile.mkdtemp(prefix="paperkit-bench-cache-"))
-    env["PAPERKIT_CACHE_DIR"] = str(cache_dir)
+    env["PAPERKIT_CACHE_DIR"] = str(cache_dir)  # never the user's own cache
+    try:
+        return _run(args, root, folder, spec, env)
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, root: Path, folder: Path, spec: Path, env: dict) -> int:
+    """Time both sides, compare their numbers; return the exit code (see the docstring)."""
     build = [sys.executable, "-m", "paperkit", "build", NAME, "--spec", str(spec)]
     duck = [sys.executable, str(DUCKDB_SIDE), str(folder)]
 
