@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -30,3 +38,47 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def write_new(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a new file: ``path``, or ``path.2``, ``path.3``... whichever is free.
+
+    Never replaces a file (``O_EXCL``), so a second backup cannot destroy the first; returns
+    the path written. A failed write removes its partial file.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for number in itertools.count(1):
+        target = path if number == 1 else path.with_name(f"{path.name}.{number}")
+        try:
+            fd = os.open(target, flags | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:
+            continue
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        return target
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` while the block runs (POSIX; a no-op elsewhere).
+
+    Two builds of one experiment then write PAPER.md and results.json one after the other, so
+    the pair on disk always comes from one run. The lock is on the folder itself: no lock file
+    is left behind.
+    """
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

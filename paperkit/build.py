@@ -8,6 +8,7 @@ failed build leaves the previous paper untouched. ``build_each`` runs them per e
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,15 +16,16 @@ from pathlib import Path
 import pandas as pd
 
 from . import criteria, metrics, paper, paper_criteria, pricing, provenance, window
-from .atomic import write_atomic
+from .atomic import folder_lock, write_atomic, write_new
 from .errors import DataWarning, PaperkitError, shown
 from .evidence import check_scope, measure
-from .logs import Logs, load_logs
+from .logs import FILE_NAMES, Logs, load_logs
 from .rates import Rates, load_rates
 from .reconcile import reconcile
 from .render import OVERRIDES, render
 from .reprice import reprice
 from .results import results_json
+from .safepaths import check_inside, check_name
 from .spec import placeholder_experiment
 from .spec_types import Criterion, Experiment, Spec
 from .update import BACKUP_SUFFIX, Update, plan
@@ -55,17 +57,33 @@ class BuildResult:
 
 
 def experiment_names(spec: Spec) -> list[str]:
-    """Return every experiment: those in the spec and every folder under ``root``, sorted."""
+    """Return every experiment: those in the spec and each folder under ``root`` holding a log.
+
+    A folder with none of the log files (``node_modules``, a checkout) is not an experiment,
+    so ``build --all`` never writes a paper into it.
+    """
     names = {exp.name for exp in spec.experiments}
     if spec.root.is_dir():
         names.update(
-            p.name for p in spec.root.iterdir() if p.is_dir() and not p.name.startswith(".")
+            p.name
+            for p in spec.root.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and _has_log(p)
         )
     return sorted(names)
 
 
+def _has_log(folder: Path) -> bool:
+    """Return whether ``folder`` holds any of the files an experiment's logs are read from."""
+    return any(os.path.lexists(folder / name) for name in FILE_NAMES)
+
+
 def find_experiment(spec: Spec, name: str) -> Experiment:
-    """Return the spec's entry for ``name``, or a placeholder when only its folder exists."""
+    """Return the spec's entry for ``name``, or a placeholder when only its folder exists.
+
+    Raises for a name that is not one folder's name (``..``, ``a/b``, ``/tmp/x``): building it
+    would write outside the spec's root.
+    """
+    check_name(name)
     declared = spec.experiment(name)
     if declared is not None:
         return declared
@@ -221,22 +239,47 @@ def check_strict(results: list[BuildResult]) -> None:
         )
 
 
+def check_targets(spec: Spec, folder: Path) -> None:
+    """Raise when writing an experiment's files in ``folder`` would leave it or the root.
+
+    The folder must be inside ``root`` (symlinks followed), and PAPER.md, results.json and
+    PAPER.md.bak must not be symlinks out of the folder: reading PAPER.md through one would
+    copy an outside file into the backup, and ``--check --diff`` would print it.
+    """
+    if folder.exists():
+        check_inside(spec.root, folder, what="build", folder_is="the spec's root")
+    for name in (PAPER_NAME, RESULTS_NAME, PAPER_NAME + BACKUP_SUFFIX):
+        check_inside(folder, folder / name, what="read or write")
+
+
 def plan_update(result: BuildResult, *, force: bool = False) -> Update:
     """Return what writing ``result`` would change, merged into the existing PAPER.md."""
     return plan(result.paper_path, result.results_path, result.paper, result.results, force=force)
 
 
-def write_update(update: Update) -> None:
-    """Write the files an update changes (atomically), saving PAPER.md.bak first if asked."""
-    # A declared experiment may have no folder yet; its paper says every log is missing.
-    update.paper_path.parent.mkdir(parents=True, exist_ok=True)
-    if update.backup and update.old_paper is not None:
-        backup = update.paper_path.with_name(update.paper_path.name + BACKUP_SUFFIX)
-        write_atomic(backup, update.old_paper.encode("utf-8"))
-    if update.results_changed:
-        write_atomic(update.results_path, update.results.encode("utf-8"))
-    if update.paper_changed:
-        write_atomic(update.paper_path, update.paper.encode("utf-8"))
+def write_update(update: Update) -> Path | None:
+    """Write the files an update changes (atomically), saving a backup of PAPER.md first if
+    asked; returns the backup's path (PAPER.md.bak, or PAPER.md.bak.2... when that exists).
+
+    A failure (a read-only folder, a full disk) is a ``PaperkitError``; the files not yet
+    replaced keep their old bytes, since each is written whole or not at all.
+    """
+    backup = None
+    path = update.paper_path
+    try:
+        if update.backup and update.old_paper is not None:
+            path = path.with_name(path.name + BACKUP_SUFFIX)
+            backup = write_new(path, update.old_paper.encode("utf-8"))
+        if update.results_changed:
+            path = update.results_path
+            write_atomic(path, update.results.encode("utf-8"))
+        if update.paper_changed:
+            path = update.paper_path
+            write_atomic(path, update.paper.encode("utf-8"))
+    except OSError as error:
+        message = f"cannot write: {error.strerror}; files not yet written keep their old bytes"
+        raise PaperkitError(message, shown(path)) from error
+    return backup
 
 
 @dataclass(frozen=True)
@@ -247,6 +290,7 @@ class Built:
     result: BuildResult | None = None
     update: Update | None = None
     error: PaperkitError | None = None
+    backup: Path | None = None  # where the old PAPER.md was saved, when it was
 
     @property
     def criteria_failed(self) -> bool:
@@ -282,13 +326,28 @@ def build_each(
             result = render_experiment(spec, name)
             if strict:
                 check_strict([result])
-            update = plan_update(result, force=force)
+            check_targets(spec, result.folder)
+            backup = None
             if write:
-                write_update(update)
+                make_folder(result.folder)
+                with folder_lock(result.folder):  # the plan reads what the write replaces
+                    update = plan_update(result, force=force)
+                    backup = write_update(update)
+            else:
+                update = plan_update(result, force=force)
         except PaperkitError as error:
             yield Built(name, result=result, error=error)
             continue
-        yield Built(name, result=result, update=update)
+        yield Built(name, result=result, update=update, backup=backup)
+
+
+def make_folder(folder: Path) -> None:
+    """Create an experiment's folder if missing: a declared experiment may have none yet (its
+    paper then says every log is missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PaperkitError(f"cannot create: {error.strerror}", shown(folder)) from error
 
 
 STALE = 3

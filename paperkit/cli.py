@@ -69,7 +69,8 @@ def cli() -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Overwrite generated blocks edited by hand, saving the old file as PAPER.md.bak.",
+    help="Overwrite generated blocks edited by hand, saving the old file as PAPER.md.bak "
+    "(or PAPER.md.bak.2, .3... when that exists; a backup is never replaced).",
 )
 @click.option(
     "--fail-on-criteria",
@@ -161,7 +162,7 @@ def _report(built: Built, spec_path: Path, *, check: bool, show_diff: bool) -> N
         else:
             click.echo(f"{result.name}: up to date {state}", err=True)
         return
-    backup = " (old file kept as PAPER.md.bak)" if update.backup else ""
+    backup = f" (old file kept as {built.backup.name})" if built.backup else ""
     if changed:
         click.echo(f"{result.name}: wrote {where}{backup} {state}", err=True)
     else:

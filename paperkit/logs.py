@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from paperkit import sanity, values
+from paperkit import guards, sanity, values
 from paperkit.errors import DataWarning, PaperkitError
 from paperkit.jsonl import read_jsonl
 from paperkit.sessionlog import Session, parse_sessions
@@ -172,6 +172,8 @@ def _load_jsonl(
             )
         except OSError as error:
             raise PaperkitError(f"cannot read {name}: {error.strerror}", where) from error
+        except PaperkitError as error:
+            raise PaperkitError(error.message, where) from error
         frame, lines, sha256 = raw.frame, raw.lines, raw.sha256
         found = [dataclasses.replace(w, path=where) for w in raw.skipped + raw.repeated]
         repeated = len(raw.repeated)
@@ -228,7 +230,7 @@ def _load_log_md(
     if not path.exists():
         return (), FileStats(LOG_MD, False, 0, 0, 0), []
     try:
-        data = path.read_bytes()
+        data = guards.read_log(path, where)
     except OSError as error:
         raise PaperkitError(f"cannot read {LOG_MD}: {error.strerror}", where) from error
     found = []

@@ -192,6 +192,7 @@ class Spec:
     confidence: float = DEFAULT_CONFIDENCE
     reconcile_tolerance: float = DEFAULT_RECONCILE_TOLERANCE
     billing: Billing = field(default_factory=Billing)
+    allow_outside_root: bool = False
 
     def experiment(self, name: str) -> Experiment | None:
         """The declared experiment called ``name``, or None."""
