@@ -14,9 +14,9 @@ import re
 import stat
 from pathlib import Path
 
-from .errors import PaperkitError, shown
-from .guards import check_regular as _check_regular
-from .guards import not_regular
+from paperkit.errors import PaperkitError, shown
+from paperkit.logs.guards import check_regular as _check_regular
+from paperkit.logs.guards import not_regular
 
 # As experiments.yaml's names (docs/spec.md), so a name is one folder, never a path.
 _NAME = re.compile(r"[A-Za-z0-9._-]+")

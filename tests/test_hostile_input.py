@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import paperkit.atomic
-import paperkit.guards
+import paperkit.logs.guards
 from paperkit.cli import cli
 
 SPEC = "version: 1\nroot: runs\nexperiments:\n  exp: {}\n"
@@ -131,7 +131,7 @@ def test_a_log_over_the_size_limit_is_refused(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A real 2 GiB file is too slow for CI; the limit is lowered to show the refusal.
-    monkeypatch.setattr(paperkit.guards, "MAX_LOG_BYTES", 10)
+    monkeypatch.setattr(paperkit.logs.guards, "MAX_LOG_BYTES", 10)
     (project / "runs" / "exp" / "worker-ai.jsonl").write_text(GOOD + "\n")
     result = run("build", "exp")
     assert result.exit_code == 1
@@ -538,7 +538,7 @@ def test_two_concurrent_builds_leave_a_matching_pair(
 
     monkeypatch.setattr(paperkit.build, "write_update", slow_write)
     from paperkit.build import build_each
-    from paperkit.spec import load_spec
+    from paperkit.spec.load import load_spec
 
     spec = load_spec(project / "experiments.yaml")
     first = threading.Thread(target=lambda: list(build_each(spec, ["exp"])))

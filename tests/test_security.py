@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from paperkit.build import experiment_names
 from paperkit.cli import cli
-from paperkit.spec import load_spec
+from paperkit.spec.load import load_spec
 
 SPEC = "version: 1\nroot: runs\nexperiments:\n  exp: {}\n"
 RECORD = '{"timestamp":"2025-01-14T09:00:00Z","model":"m","input_tokens":1}\n'

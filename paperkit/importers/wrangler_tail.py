@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from paperkit import guards
 from paperkit.errors import DataWarning, PaperkitError
+from paperkit.logs import guards
 from paperkit.tracking.append import append_records, experiment_folder
 from paperkit.tracking.records import ID_FIELD, KINDS, build_record, kind_named
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from paperkit.errors import PaperkitError, shown
 from paperkit.safepaths import check_inside, check_name, check_open_regular, check_regular
-from paperkit.spec import load_spec
+from paperkit.spec.load import load_spec
 from paperkit.tracking.records import ID_FIELD, Kind, build_record, encode
 
 try:  # POSIX

@@ -23,11 +23,11 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from paperkit.errors import PaperkitError, shown
-from paperkit.guards import text_problem
-from paperkit.logs import LOG_MD
-from paperkit.render import render
+from paperkit.logs.guards import text_problem
+from paperkit.logs.load import LOG_MD
+from paperkit.paper.render import render
 from paperkit.safepaths import check_name
-from paperkit.spec import DEFAULT_ROOT, Spec, load_spec
+from paperkit.spec.load import DEFAULT_ROOT, Spec, load_spec
 from paperkit.tracking.records import KINDS
 
 _KEEP = re.compile(r"[|>](?:[1-9]?\+|\+[1-9])")  # a block scalar that keeps its last blank lines

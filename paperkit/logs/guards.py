@@ -1,0 +1,201 @@
+"""The log reader's guards against hostile or broken input, each a small function of its own.
+
+The JSONL reader (``paperkit.logs.jsonl``) and the value converters (``paperkit.logs.values``)
+call these at one place each, so the reader can be rewritten without losing them. Each guard
+turns an input that would crash, hang or mislead the reader into a skipped line or a clear
+``PaperkitError``:
+
+- a file that is not a regular file (a FIFO never ends a read, ``/dev/zero`` never ends at all)
+  or is larger than the reader can hold is refused (``read_log``);
+- a line nested deeper than ``MAX_DEPTH`` is skipped before any parser sees it (pyarrow crashes
+  the process on 20,000 levels, ``json.loads`` raises ``RecursionError`` on 1,000);
+- a bare ``NaN`` value is read as the text ``"NaN"``, so a number field skips the record as
+  ``Infinity`` does, instead of passing for a missing value (``quote_nan``);
+- text holding half of a UTF-16 surrogate pair (``"\\ud800"``), which is not Unicode and cannot be
+  written to a paper, skips its record (``lone_surrogate``);
+- a timestamp must start with a full date (``2025-01-14``): ``2025``, ``2025.5``, ``"2025-01"``
+  and ``20250114`` are not times (``full_dates``), and its year must be one pandas can hold
+  (``in_years``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from paperkit.errors import PaperkitError
+
+MAX_DEPTH = 64  # arrays and objects inside each other; a log record needs two or three
+MAX_LOG_BYTES = 2**31 - 1  # pyarrow reads a file as one block, and a block must be under 2 GiB
+# pandas holds times as nanoseconds since 1970: 1677-09-21 to 2262-04-11. Whole years only.
+FIRST_YEAR, LAST_YEAR = 1678, 2261
+
+_OPEN, _CLOSE = b"[{", b"]}"
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(rb"[\[\]{}]")
+# A NaN that is a record's value (right after "key":), never one inside a string: a key's
+# quotes are real quotes only when no backslash precedes them, as in _quote_numbers.
+_NAN = re.compile(rb'([{,][ \t]*"[^"\\]*"[ \t]*:[ \t]*)(-?NaN)(?=[ \t]*[,}])')
+_FULL_DATE = r"^\s*\d{4}-\d{2}-\d{2}(?:[T ]|\s*$)"
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def not_regular(mode: int, what: str = "read") -> str:
+    """Return the message refusing a file of ``mode`` that is not a regular file."""
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    kind = next((name for test, name in kinds if test(mode)), "not a file")
+    return (
+        f"refusing to {what}: not a regular file ({kind}); paperkit reads and writes only "
+        "regular files (see docs/security.md)"
+    )
+
+
+def check_regular(path: Path, where: str | None = None, *, what: str = "read") -> None:
+    """Raise when ``path`` exists but is not a regular file; a missing file is fine.
+
+    ``os.stat`` never blocks, where opening a FIFO to read it would.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise PaperkitError(f"cannot {what}: {error.strerror}", where or str(path)) from error
+    if not stat.S_ISREG(mode):
+        raise PaperkitError(not_regular(mode, what), where or str(path))
+
+
+def read_log(path: Path, where: str | None = None) -> bytes:
+    """Return the bytes of the log at ``path``, refusing what is not a regular file or too big.
+
+    Raises ``PaperkitError`` (located at ``where``, default the path) for a FIFO, a device or
+    a file over ``MAX_LOG_BYTES``; ``OSError`` when it cannot be read.
+    """
+    where = where or str(path)
+    check_regular(path, where)
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):  # swapped for a FIFO since the check
+            raise PaperkitError(not_regular(info.st_mode), where)
+        if info.st_size > MAX_LOG_BYTES:
+            raise PaperkitError(
+                f"{info.st_size / 2**30:.1f} GiB is more than paperkit reads in one log "
+                f"({MAX_LOG_BYTES / 2**30:.0f} GiB); split it into files by period and build "
+                "each part as an experiment of its own",
+                where,
+            )
+        return handle.read()
+
+
+# --- lines ----------------------------------------------------------------------------------
+
+
+def too_deep(lines: list[bytes]) -> dict[int, str]:
+    """Return the index and skip reason of each line nested deeper than ``MAX_DEPTH``.
+
+    The count of ``[`` and ``{`` in a line bounds its depth from above, and is counted for all
+    lines at once; only a line with more than ``MAX_DEPTH`` of them is measured exactly, with
+    text inside strings left out.
+    """
+    if not lines:
+        return {}
+    data = np.frombuffer(b"".join(lines), dtype=np.uint8)
+    opens = (data == _OPEN[0]) | (data == _OPEN[1])
+    if int(opens.sum()) <= MAX_DEPTH:
+        return {}
+    starts = np.cumsum([0] + [len(line) for line in lines[:-1]])
+    per_line = np.add.reduceat(opens.astype(np.int64), starts)  # lines are never empty
+    found = {}
+    for row in np.flatnonzero(per_line > MAX_DEPTH):
+        if (levels := depth(lines[row])) > MAX_DEPTH:
+            found[int(row)] = (
+                f"nested {levels} levels deep; paperkit reads records nested at most "
+                f"{MAX_DEPTH} deep"
+            )
+    return found
+
+
+def depth(line: bytes) -> int:
+    """Return how deep arrays and objects nest in one JSON line (brackets in strings ignored)."""
+    deepest = level = 0
+    for bracket in _BRACKET.findall(_STRING.sub(b'""', line)):
+        level += 1 if bracket in (b"[", b"{") else -1
+        deepest = max(deepest, level)
+    return deepest
+
+
+def quote_nan(data: bytes) -> bytes:
+    """Return ``data`` with each record value ``NaN`` written as the string ``"NaN"``.
+
+    pyarrow and ``json.loads`` both read a bare NaN as a missing number, so a count of
+    ``NaN`` tokens would pass for "not logged"; as text it is a value that cannot be read,
+    which skips a record in a number field and is a warning in a money field.
+    """
+    if b"NaN" not in data:
+        return data
+    return _NAN.sub(rb'\1"\2"', data)
+
+
+def lone_surrogate(record: dict) -> str | None:
+    """Return the skip reason when ``record``'s text holds a lone UTF-16 surrogate, else None.
+
+    JSON's ``"\\ud800"`` escape names half of a pair; Python keeps it, but it is not Unicode,
+    so it cannot be written to a paper or to results.json.
+    """
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        half = ord(error.object[error.start])
+        return f"text holds \\u{half:04x}, half of a UTF-16 surrogate pair, which is not text"
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return None
+
+
+def text_problem(text: str) -> str | None:
+    """Return why ``text`` cannot be written as UTF-8, or None when it can.
+
+    A command-line argument with bytes that are not UTF-8 reaches Python as lone surrogates
+    (``\udcff`` for the byte 0xff); so does a JSON ``"\ud800"`` escape. Neither is text.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        half = ord(text[error.start])
+        if 0xDC80 <= half <= 0xDCFF:
+            return f"not UTF-8 text (the byte 0x{half - 0xDC00:02x}); pass UTF-8 text"
+        return f"holds \\u{half:04x}, half of a UTF-16 surrogate pair, which is not text"
+    return None
+
+
+# --- timestamps -----------------------------------------------------------------------------
+
+
+def full_dates(text: pd.Series) -> np.ndarray:
+    """Which of ``text`` (str or None) start with a full date, ``YYYY-MM-DD``.
+
+    A year (``2025``), a month (``2025-01``), a number (``2025.5``) or a compact date
+    (``20250114``) is not a time of day; pandas would read several of them as one.
+    """
+    matches = text.str.contains(_FULL_DATE, regex=True, na=False)
+    return matches.to_numpy(dtype=bool)
+
+
+def in_years(text: pd.Series) -> np.ndarray:
+    """Which of ``text`` (strings starting with a full date) fall in the years pandas holds."""
+    years = pd.to_numeric(text.str.strip().str[:4], errors="coerce")
+    return ((years >= FIRST_YEAR) & (years <= LAST_YEAR)).to_numpy(dtype=bool)
