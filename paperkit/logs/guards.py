@@ -11,6 +11,8 @@ turns an input that would crash, hang or mislead the reader into a skipped line 
   the process on 20,000 levels, ``json.loads`` raises ``RecursionError`` on 1,000);
 - a bare ``NaN`` value is read as the text ``"NaN"``, so a number field skips the record as
   ``Infinity`` does, instead of passing for a missing value (``quote_nan``);
+- an integer of hundreds of digits is read as a float (``inf``), as pyarrow reads it, so it is
+  "not a number" rather than a crash (``json_int``);
 - text holding half of a UTF-16 surrogate pair (``"\\ud800"``), which is not Unicode and cannot be
   written to a paper, skips its record (``lone_surrogate``);
 - a timestamp must start with a full date (``2025-01-14``): ``2025``, ``2025.5``, ``"2025-01"``
@@ -148,6 +150,20 @@ def quote_nan(data: bytes) -> bytes:
     if b"NaN" not in data:
         return data
     return _NAN.sub(rb'\1"\2"', data)
+
+
+MAX_INT_DIGITS = 20  # past 2**64; longer integers are read as floats, as pyarrow reads them
+
+
+def json_int(digits: str) -> int | float:
+    """Read a JSON integer for ``json.loads`` (``parse_int``): exact when short, else a float.
+
+    Python refuses to read more than 4,300 digits, and a 400-digit int cannot become a float64
+    column; as a float it is ``inf``, which a number field skips as not finite.
+    """
+    if len(digits.lstrip("-")) <= MAX_INT_DIGITS:
+        return int(digits)
+    return float(digits)
 
 
 def lone_surrogate(record: dict) -> str | None:

@@ -275,7 +275,7 @@ def _by_line(lines: list[bytes], span: range, skipped: list[tuple[int, str]]) ->
     kept: list[int] = []
     for row in span:
         try:
-            record = json.loads(lines[row])
+            record = json.loads(lines[row], parse_int=guards.json_int)
         except UnicodeDecodeError as error:
             skipped.append((row, f"not valid JSON: {error.reason} (UTF-8)"))
             continue
