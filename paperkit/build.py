@@ -342,7 +342,25 @@ def build_each(
         except PaperkitError as error:
             yield Built(name, result=result, error=error)
             continue
+        except Exception as error:  # noqa: BLE001 - a bug in one must not stop the others
+            yield Built(name, result=result, error=internal_error(spec, name, error))
+            continue
         yield Built(name, result=result, update=update, backup=backup)
+
+
+def internal_error(spec: Spec, name: str, error: Exception) -> PaperkitError:
+    """Return the located error for an exception paperkit did not expect (a bug).
+
+    ``build --all`` promises that one failing experiment does not stop the others, so a bug
+    met while building one is reported as its failure, in one line, and the next is built.
+    """
+    text = str(error)
+    text = text if len(text) <= 200 else text[:197] + "..."
+    message = (
+        f"internal error while building '{name}' (a bug in paperkit: please report it with "
+        f"this line): {type(error).__name__}: {text}"
+    )
+    return PaperkitError(message, shown(spec.root / name))
 
 
 def make_folder(folder: Path) -> None:

@@ -186,6 +186,12 @@ SPEC_CASES = [
         "pair, which is not text",
     ),
     (
+        "version: 1\nroot: runs\nexperiments:\n  exp:\n    title: ok\n"
+        '    problem: "a\\n<!-- paperkit:begin x -->\\nb"\n',
+        "experiments.yaml:6: holds a line starting with '<!-- paperkit:', which the paper would "
+        "read as the marker of a generated block; reword that line",
+    ),
+    (
         f"version: 1\nroot: runs\nexperiments:\n  {'a' * 300}: {{}}\n",
         "experiments.yaml:4: experiments: experiment name too long (300 characters); the limit "
         "is 100",
@@ -549,3 +555,29 @@ def test_two_concurrent_builds_leave_a_matching_pair(
     list(build_each(spec, ["exp"]))
     first.join()
     assert order == ["start", "end", "start", "end"]
+
+
+def test_a_bug_in_one_experiment_does_not_stop_build_all(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import paperkit.build
+
+    (project / "runs" / "exp" / "worker-ai.jsonl").write_text(GOOD + "\n")
+    (project / "runs" / "other").mkdir()
+    (project / "runs" / "other" / "worker-ai.jsonl").write_text(GOOD + "\n")
+    real = paperkit.build.render_experiment
+
+    def buggy(spec: object, name: str) -> object:
+        if name == "exp":
+            raise KeyError("boom")  # stands for any bug met while building one experiment
+        return real(spec, name)
+
+    monkeypatch.setattr(paperkit.build, "render_experiment", buggy)
+    result = run("build", "--all")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        "runs/exp: internal error while building 'exp' (a bug in paperkit: please report it "
+        "with this line): KeyError: 'boom'",
+        "exp: failed; nothing written for it",
+    ]
+    assert (project / "runs" / "other" / "PAPER.md").exists()

@@ -292,3 +292,18 @@ def test_one_failing_experiment_does_not_stop_build_all(project: Path) -> None:
     assert result.exit_code == 1
     assert "bad: failed; nothing written for it" in result.stderr
     assert (project / "runs" / "exp" / "PAPER.md").exists()
+
+
+def test_costs_write_refuses_a_breakdown_that_links_out_of_the_folder(project: Path) -> None:
+    outside = project / "outside.jsonl"
+    outside.write_text('{"secret": "TOKEN=abc"}\n')
+    (project / "runs" / "exp" / "cost-breakdown.jsonl").symlink_to(outside)
+    result = run("costs", "exp", "--write")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"runs/exp/cost-breakdown.jsonl: refusing to rewrite through a symlink to "
+        f"{outside.as_posix()}, outside the experiment's folder runs/exp; replace the link with "
+        "a regular file (see docs/security.md)"
+    )
+    assert (project / "runs" / "exp" / "cost-breakdown.jsonl").is_symlink()
+    assert outside.read_text() == '{"secret": "TOKEN=abc"}\n'

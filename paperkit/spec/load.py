@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from paperkit.errors import PaperkitError
 from paperkit.spec.catalogue import METRIC_NAMES
@@ -122,7 +122,34 @@ def _compose(path: Path) -> Node:
     node = compose(raw)
     if node is None:
         raise Invalid("", "the spec is empty; it needs at least 'version: 1'", 1)
+    _check_marker_lines(node)
     return node
+
+
+# A line the paper's block parser (paperkit.paper.blocks, a later stage) takes for a marker.
+_MARKER_LINE = re.compile(r"^[ \t]*<!--[ \t]*paperkit:", re.IGNORECASE | re.MULTILINE)
+
+
+def _check_marker_lines(root: Node) -> None:
+    """Raises when a text value holds a line that the paper would read as a block marker.
+
+    Spec text goes into the paper as it is written; such a line would break the paper's blocks,
+    so it is refused here, at its line, rather than as an error in a template.
+    """
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ScalarNode):
+            if isinstance(node.value, str) and _MARKER_LINE.search(node.value):
+                message = (
+                    "holds a line starting with '<!-- paperkit:', which the paper would read "
+                    "as the marker of a generated block; reword that line"
+                )
+                raise Invalid("", message, line_of(node))
+        elif isinstance(node, MappingNode):
+            todo.extend(value for pair in node.value for value in pair)
+        elif isinstance(node, SequenceNode):
+            todo.extend(node.value)
 
 
 def _spec(node: Node, path: Path) -> Spec:
