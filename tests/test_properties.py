@@ -5,6 +5,8 @@
 - Any text a person writes around the generated blocks, CRLF and lone CR included, survives a
   rebuild byte for byte.
 - Any experiment name: building it never writes outside the spec's root.
+- Any values given to ``paperkit log``: refused with a message, or written so that the reader
+  takes the record without a skip or a warning.
 
 Each test runs a few hundred examples, derandomized (the same examples on every run, so CI is
 reproducible), with a deadline per example.
@@ -15,10 +17,10 @@ from __future__ import annotations
 import json
 import string
 import tempfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from paperkit.build import build_each, render_experiment
@@ -27,6 +29,8 @@ from paperkit.logs.load import _LAYOUTS, FILE_NAMES, LOG_MD, load_logs
 from paperkit.paper.blocks import Block, parse
 from paperkit.paper.update import plan
 from paperkit.spec.load import load_spec
+from paperkit.tracking.append import append_records
+from paperkit.tracking.records import KINDS, build_record
 
 FAST = settings(
     derandomize=True,
@@ -273,3 +277,60 @@ def test_no_experiment_name_writes_outside_the_root(name: str) -> None:
             if item.result is not None and item.error is None:
                 folder = item.result.folder.resolve()
                 assert folder.is_relative_to(runs.resolve())
+
+
+# --- whatever paperkit log writes, build reads back --------------------------------------------
+
+LOG_VALUES = st.fixed_dictionaries(
+    {"model": st.one_of(st.text(min_size=1, max_size=20), SPECIAL_TEXT)},
+    optional={
+        "timestamp": st.one_of(
+            st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5))])),
+            st.datetimes().map(lambda moment: moment.isoformat()),
+            SPECIAL_TEXT,
+        ),
+        "input_tokens": st.one_of(st.integers(), st.text(max_size=6), SPECIAL_TEXT),
+        "latency_ms": st.one_of(st.integers(min_value=-5, max_value=2**60), st.floats()),
+        "cost_estimate": st.one_of(st.floats(), st.integers(), SPECIAL_TEXT),
+        "operation": st.one_of(st.text(max_size=20), SPECIAL_TEXT),
+        "success": st.one_of(st.booleans(), st.text(max_size=5)),
+        "context": JSON_VALUES,
+    },
+)
+
+
+# Values paperkit log should take, at the edges of what the reader holds.
+PLAUSIBLE = st.fixed_dictionaries(
+    {"model": st.text(min_size=1, max_size=20).filter(str.strip)},
+    optional={
+        "timestamp": st.datetimes(
+            min_value=datetime(1678, 1, 2),
+            max_value=datetime(2261, 12, 30),
+            timezones=st.sampled_from([UTC, timezone(timedelta(hours=14))]),
+        ),
+        "input_tokens": st.integers(min_value=0, max_value=2**53),
+        "latency_ms": st.integers(min_value=0, max_value=10**9).map(str),
+        "cost_estimate": st.floats(min_value=0, max_value=1e300),
+        "operation": st.text(max_size=20),
+        "success": st.booleans(),
+        "context": JSON_VALUES,
+    },
+)
+
+
+@settings(FAST, max_examples=200)
+@given(values=st.one_of(LOG_VALUES, PLAUSIBLE))
+def test_what_log_writes_build_reads_back(values: dict[str, object]) -> None:
+    kind = KINDS["worker-ai"]
+    try:
+        record = build_record(kind, values, now=datetime(2025, 1, 14, tzinfo=UTC))
+    except PaperkitError:
+        event("refused")
+        return  # refused, with a message: nothing is written
+    event("written")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        append_records(folder / kind.file, [record])
+        logs = load_logs(folder)
+    assert logs.files[kind.file].records == 1
+    assert [str(w) for w in logs.warnings] == []
