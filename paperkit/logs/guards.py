@@ -16,8 +16,7 @@ turns an input that would crash, hang or mislead the reader into a skipped line 
 - text holding half of a UTF-16 surrogate pair (``"\\ud800"``), which is not Unicode and cannot be
   written to a paper, skips its record (``lone_surrogate``);
 - a timestamp must start with a full date (``2025-01-14``): ``2025``, ``2025.5``, ``"2025-01"``
-  and ``20250114`` are not times (``full_dates``), and its year must be one pandas can hold
-  (``in_years``).
+  and ``20250114`` are not times, and its year must be one pandas can hold (``full_dates``).
 """
 
 from __future__ import annotations
@@ -30,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from paperkit.errors import PaperkitError
 
@@ -116,11 +117,12 @@ def too_deep(lines: list[bytes]) -> dict[int, str]:
     if not lines:
         return {}
     data = np.frombuffer(b"".join(lines), dtype=np.uint8)
-    opens = (data == _OPEN[0]) | (data == _OPEN[1])
-    if int(opens.sum()) <= MAX_DEPTH:
+    # Where the openers are (a few per record, so a small array), then how many per line.
+    where = np.flatnonzero((data == _OPEN[0]) | (data == _OPEN[1]))
+    if len(where) <= MAX_DEPTH:
         return {}
-    starts = np.cumsum([0] + [len(line) for line in lines[:-1]])
-    per_line = np.add.reduceat(opens.astype(np.int64), starts)  # lines are never empty
+    bounds = np.cumsum([0] + [len(line) for line in lines])
+    per_line = np.diff(np.searchsorted(where, bounds))
     found = {}
     for row in np.flatnonzero(per_line > MAX_DEPTH):
         if (levels := depth(lines[row])) > MAX_DEPTH:
@@ -201,17 +203,31 @@ def text_problem(text: str) -> str | None:
 # --- timestamps -----------------------------------------------------------------------------
 
 
-def full_dates(text: pd.Series) -> np.ndarray:
-    """Which of ``text`` (str or None) start with a full date, ``YYYY-MM-DD``.
+def full_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``text`` (str or None) start with a full date, ``YYYY-MM-DD``, and which of
+    those fall in the years pandas holds (``FIRST_YEAR`` to ``LAST_YEAR``).
 
     A year (``2025``), a month (``2025-01``), a number (``2025.5``) or a compact date
-    (``20250114``) is not a time of day; pandas would read several of them as one.
+    (``20250114``) is not a time of day; pandas would read several of them as one. Vectorised
+    with pyarrow's string kernels.
     """
-    matches = text.str.contains(_FULL_DATE, regex=True, na=False)
-    return matches.to_numpy(dtype=bool)
+    try:
+        strings = pa.array(text.to_numpy(), type=pa.string(), from_pandas=True)
+    except UnicodeEncodeError:  # a lone surrogate: such a string is no date anyway
+        strings = pa.array([_encodable(v) for v in text.tolist()], type=pa.string())
+    dated = pc.fill_null(pc.match_substring_regex(strings, _FULL_DATE), False)
+    first = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(strings), 0, 4)
+    years = pc.cast(pc.if_else(dated, first, "0"), pa.int64())
+    held = pc.and_(
+        dated, pc.and_(pc.greater_equal(years, FIRST_YEAR), pc.less_equal(years, LAST_YEAR))
+    )
+    return (
+        dated.to_numpy(zero_copy_only=False).astype(bool),
+        pc.fill_null(held, False).to_numpy(zero_copy_only=False).astype(bool),
+    )
 
 
-def in_years(text: pd.Series) -> np.ndarray:
-    """Which of ``text`` (strings starting with a full date) fall in the years pandas holds."""
-    years = pd.to_numeric(text.str.strip().str[:4], errors="coerce")
-    return ((years >= FIRST_YEAR) & (years <= LAST_YEAR)).to_numpy(dtype=bool)
+def _encodable(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return value.encode("utf-8", "replace").decode("utf-8")

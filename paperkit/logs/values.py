@@ -107,8 +107,7 @@ def timestamp(checks: Checks, *, required: bool) -> pd.Series:
     """``timestamp`` as datetime64[ns, UTC]; skips the unreadable, and the missing if required."""
     stamp = _Parts(checks.column("timestamp"))
     text = stamp.text
-    dated = guards.full_dates(text)
-    held = dated & guards.in_years(text)
+    dated, held = guards.full_dates(text)
     parsed = pd.to_datetime(text.where(held, None), utc=True, format="ISO8601", errors="coerce")
     if required:
         checks.skip(stamp.missing, lambda _: "missing timestamp")
