@@ -7,6 +7,7 @@ failed build leaves the previous paper untouched. ``build_each`` runs them per e
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from collections.abc import Iterator
@@ -18,8 +19,9 @@ import pandas as pd
 from paperkit.atomic import folder_lock, write_atomic, write_new
 from paperkit.errors import DataWarning, PaperkitError, shown
 from paperkit.logs import window
+from paperkit.logs.analytics_log import ANALYTICS_FILE, AnalyticsLog, load_analytics
 from paperkit.logs.load import FILE_NAMES, Logs, load_logs
-from paperkit.measure import criteria, metrics, provenance
+from paperkit.measure import analytics, criteria, metrics, provenance
 from paperkit.measure.evidence import check_scope, measure
 from paperkit.measure.reconcile import reconcile
 from paperkit.measure.reprice import reprice
@@ -78,7 +80,7 @@ def experiment_names(spec: Spec) -> list[str]:
 
 def _has_log(folder: Path) -> bool:
     """Return whether ``folder`` holds any of the files an experiment's logs are read from."""
-    return any(os.path.lexists(folder / name) for name in FILE_NAMES)
+    return any(os.path.lexists(folder / name) for name in (*FILE_NAMES, ANALYTICS_FILE))
 
 
 def find_experiment(spec: Spec, name: str) -> Experiment:
@@ -154,10 +156,24 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
     p = priced_logs(spec, name)
     exp, logs = p.exp, p.logs
     computed = metrics.compute(logs, p.ai, p.wf, p.cf, exp, spec.timezone)
+    imported = load_analytics(spec.root / name, display_path=lambda f: relative_to_spec(spec, f))
+    compared = None
+    if imported is not None:
+        compared = analytics.compare(
+            imported,
+            p.ai,
+            p.wf,
+            ai_logged=logs.files["worker-ai.jsonl"].present,
+            wf_logged=logs.files["workflows.jsonl"].present,
+            timezone=spec.timezone,
+            tolerance=spec.reconcile_tolerance,
+            billing=spec.billing,
+        )
+        computed = dataclasses.replace(computed, values={**computed.values, **compared.values})
     gaps = reconcile(p.ai, p.wf, p.cf, logs.cost_breakdown, spec.timezone, spec.reconcile_tolerance)
-    results = tuple(_judge(c, p.ai, p.wf, computed, spec) for c in exp.criteria)
+    results = tuple(_judge(c, p.ai, p.wf, logs.quality, computed, spec) for c in exp.criteria)
     outcome = paper_criteria.outcome_of(criteria.outcome(results), exp, results)
-    warnings = logs.warnings
+    warnings = logs.warnings + (imported.warnings if imported is not None else ())
     declared = paper_criteria.outcome_warning(outcome, exp, spec.path.name)
     if declared is not None:
         warnings = (*warnings, declared)
@@ -175,10 +191,11 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         timezone=spec.timezone,
         window=p.span,
         left_out=p.left_out,
-        sources=tuple(provenance.sources(logs.files)),
+        sources=tuple(provenance.sources(logs.files)) + _analytics_source(imported),
         spec_sha=provenance.file_hash(spec.path),
         confidence=spec.confidence,
         reconciliation=gaps,
+        analytics=compared,
         repriced=tuple(
             reprice(p.ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
         ),
@@ -195,6 +212,14 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
     )
 
 
+def _analytics_source(imported: AnalyticsLog | None) -> tuple[provenance.Source, ...]:
+    """The analytics file as a provenance source, when there is one (else nothing changes)."""
+    if imported is None:
+        return ()
+    short = imported.sha256[: provenance.SHORT]
+    return (provenance.Source(imported.name, True, imported.records, short),)
+
+
 def _overrides(spec: Spec) -> Path | None:
     """Return the spec's own templates folder, when there is one beside it."""
     folder = spec.path.parent / OVERRIDES
@@ -202,7 +227,12 @@ def _overrides(spec: Spec) -> Path | None:
 
 
 def _judge(
-    criterion: Criterion, ai: pd.DataFrame, wf: pd.DataFrame, computed: metrics.Metrics, spec: Spec
+    criterion: Criterion,
+    ai: pd.DataFrame,
+    wf: pd.DataFrame,
+    judged: pd.DataFrame,
+    computed: metrics.Metrics,
+    spec: Spec,
 ) -> criteria.CriterionResult:
     """Return the verdict on one criterion, measured over its scope at its confidence."""
     confidence = criterion.confidence or spec.confidence
@@ -210,8 +240,8 @@ def _judge(
         return criteria.judge(criterion, None, confidence)
     assert criterion.metric is not None
     if criterion.where is not None:
-        check_scope(criterion.where, ai, wf, shown(spec.path))
-    measured = measure(criterion.metric, ai, wf, computed, confidence, criterion.where)
+        check_scope(criterion.where, ai, wf, shown(spec.path), judged, criterion.metric)
+    measured = measure(criterion.metric, ai, wf, computed, confidence, criterion.where, judged)
     return criteria.judge(criterion, measured, confidence)
 
 
