@@ -307,3 +307,13 @@ def test_costs_write_refuses_a_breakdown_that_links_out_of_the_folder(project: P
     )
     assert (project / "runs" / "exp" / "cost-breakdown.jsonl").is_symlink()
     assert outside.read_text() == '{"secret": "TOKEN=abc"}\n'
+
+
+def test_a_fifo_spec_is_refused(project: Path) -> None:
+    os.mkfifo(project / "fifo.yaml")
+    result = run("build", "--all", "--spec", "fifo.yaml")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "fifo.yaml: not a regular file; paperkit reads the spec only from a file (see "
+        "docs/security.md)\n"
+    )

@@ -113,7 +113,15 @@ def placeholder_experiment(name: str) -> Experiment:
 
 
 def _compose(path: Path) -> Node:
-    """Read the spec file; returns its root YAML node, which an empty file lacks."""
+    """Read the spec file; returns its root YAML node, which an empty file lacks.
+
+    A FIFO or a device is refused before it is opened: reading it would never end.
+    """
+    if path.exists() and not path.is_file():
+        message = (
+            "not a regular file; paperkit reads the spec only from a file (see docs/security.md)"
+        )
+        raise Invalid("", message, None)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
