@@ -578,3 +578,20 @@ def test_a_bug_in_one_experiment_does_not_stop_build_all(
         "exp: failed; nothing written for it",
     ]
     assert (project / "runs" / "other" / "PAPER.md").exists()
+
+
+def test_a_list_starting_with_null_is_read_as_written() -> None:
+    """pyarrow reads [null, "0"] into an array that crashes when read, and [null, 1] as [1, 0];
+    such lines are read again with json.loads. Found by tests/test_properties.py."""
+    import tempfile
+
+    from paperkit.logs.jsonl import read_jsonl
+
+    lines = b'{"x": [null, "0"]}\n{"y": [null, 1]}\n{"z": ["a", null]}\n'
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "worker-ai.jsonl"
+        path.write_bytes(lines)
+        frame = read_jsonl(path, text_columns=[]).frame
+    assert frame["x"].tolist() == [[None, "0"], None, None]
+    assert frame["y"].tolist() == [None, [None, 1], None]
+    assert frame["z"].tolist() == [None, None, ["a", None]]

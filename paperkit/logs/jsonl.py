@@ -188,7 +188,7 @@ def _read(
         found = _table(lines[span.start : span.stop], text_columns)
         if isinstance(found, tuple):
             table, order = found
-            if any(_nested_object(field.type) for field in table.schema):
+            if any(_nested_object(f.type) for f in table.schema) or not guards.sound_table(table):
                 todo.append((span, True))  # json.loads keeps nested objects as written
             else:
                 pieces.append(_Piece(span, {name: table.column(name) for name in order}))
