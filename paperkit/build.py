@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,12 +19,12 @@ from pathlib import Path
 import pandas as pd
 
 from paperkit import cache as rebuild_cache
-from paperkit.atomic import write_update
+from paperkit.atomic import folder_lock, write_update
 from paperkit.errors import DataWarning, PaperkitError, shown
 from paperkit.logs import claude_code as claude_code_log
 from paperkit.logs import window
-from paperkit.logs.analytics_log import AnalyticsLog, load_analytics
-from paperkit.logs.load import Logs, load_logs
+from paperkit.logs.analytics_log import ANALYTICS_FILE, AnalyticsLog, load_analytics
+from paperkit.logs.load import FILE_NAMES, Logs, load_logs
 from paperkit.measure import analytics, criteria, metrics, provenance
 from paperkit.measure.differences import percentile_confidence
 from paperkit.measure.evidence import Measurement, check_scope, measure, sampled_metrics
@@ -33,10 +34,11 @@ from paperkit.paper import context as paper
 from paperkit.paper import criteria as paper_criteria
 from paperkit.paper.render import OVERRIDES, render
 from paperkit.paper.results import results_json
-from paperkit.paper.update import Update, plan
+from paperkit.paper.update import BACKUP_SUFFIX, Update, plan
 from paperkit.prices import claude_code as claude_code_prices
 from paperkit.prices import pricing
 from paperkit.prices.rates import Rates, load_rates
+from paperkit.safepaths import check_inside, check_name
 from paperkit.spec.load import placeholder_experiment
 from paperkit.spec.types import Criterion, Experiment, Spec
 
@@ -71,17 +73,33 @@ class BuildResult:
 
 
 def experiment_names(spec: Spec) -> list[str]:
-    """Return every experiment: those in the spec and every folder under ``root``, sorted."""
+    """Return every experiment: those in the spec and each folder under ``root`` holding a log.
+
+    A folder with none of the log files (``node_modules``, a checkout) is not an experiment,
+    so ``build --all`` never writes a paper into it.
+    """
     names = {exp.name for exp in spec.experiments}
     if spec.root.is_dir():
         names.update(
-            p.name for p in spec.root.iterdir() if p.is_dir() and not p.name.startswith(".")
+            p.name
+            for p in spec.root.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and _has_log(p)
         )
     return sorted(names)
 
 
+def _has_log(folder: Path) -> bool:
+    """Return whether ``folder`` holds any of the files an experiment's logs are read from."""
+    return any(os.path.lexists(folder / name) for name in (*FILE_NAMES, ANALYTICS_FILE))
+
+
 def find_experiment(spec: Spec, name: str) -> Experiment:
-    """Return the spec's entry for ``name``, or a placeholder when only its folder exists."""
+    """Return the spec's entry for ``name``, or a placeholder when only its folder exists.
+
+    Raises for a name that is not one folder's name (``..``, ``a/b``, ``/tmp/x``): building it
+    would write outside the spec's root.
+    """
+    check_name(name)
     declared = spec.experiment(name)
     if declared is not None:
         return declared
@@ -383,6 +401,19 @@ def check_strict(results: list[BuildResult]) -> None:
         )
 
 
+def check_targets(spec: Spec, folder: Path) -> None:
+    """Raise when writing an experiment's files in ``folder`` would leave it or the root.
+
+    The folder must be inside ``root`` (symlinks followed), and PAPER.md, results.json and
+    PAPER.md.bak must not be symlinks out of the folder: reading PAPER.md through one would
+    copy an outside file into the backup, and ``--check --diff`` would print it.
+    """
+    if folder.exists():
+        check_inside(spec.root, folder, what="build", folder_is="the spec's root")
+    for name in (PAPER_NAME, RESULTS_NAME, PAPER_NAME + BACKUP_SUFFIX):
+        check_inside(folder, folder / name, what="read or write")
+
+
 def plan_update(result: BuildResult, *, force: bool = False) -> Update:
     """Return what writing ``result`` would change, merged into the existing PAPER.md."""
     return plan(result.paper_path, result.results_path, result.paper, result.results, force=force)
@@ -396,6 +427,7 @@ class Built:
     result: BuildResult | None = None
     update: Update | None = None
     error: PaperkitError | None = None
+    backup: Path | None = None  # where the old PAPER.md was saved, when it was
 
     @property
     def criteria_failed(self) -> bool:
@@ -436,13 +468,46 @@ def build_each(
             result = render_one(spec, name, progress)
             if strict:
                 check_strict([result])
-            update = plan_update(result, force=force)
+            check_targets(spec, result.folder)
+            backup = None
             if write:
-                write_update(update)
+                make_folder(result.folder)
+                with folder_lock(result.folder):  # the plan reads what the write replaces
+                    update = plan_update(result, force=force)
+                    backup = write_update(update)
+            else:
+                update = plan_update(result, force=force)
         except PaperkitError as error:
             yield Built(name, result=result, error=error)
             continue
-        yield Built(name, result=result, update=update)
+        except Exception as error:  # noqa: BLE001 - a bug in one must not stop the others
+            yield Built(name, result=result, error=internal_error(spec, name, error))
+            continue
+        yield Built(name, result=result, update=update, backup=backup)
+
+
+def internal_error(spec: Spec, name: str, error: Exception) -> PaperkitError:
+    """Return the located error for an exception paperkit did not expect (a bug).
+
+    ``build --all`` promises that one failing experiment does not stop the others, so a bug
+    met while building one is reported as its failure, in one line, and the next is built.
+    """
+    text = str(error)
+    text = text if len(text) <= 200 else text[:197] + "..."
+    message = (
+        f"internal error while building '{name}' (a bug in paperkit: please report it with "
+        f"this line): {type(error).__name__}: {text}"
+    )
+    return PaperkitError(message, shown(spec.root / name))
+
+
+def make_folder(folder: Path) -> None:
+    """Create an experiment's folder if missing: a declared experiment may have none yet (its
+    paper then says every log is missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PaperkitError(f"cannot create: {error.strerror}", shown(folder)) from error
 
 
 STALE = 3

@@ -68,7 +68,8 @@ def cli() -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Overwrite generated blocks edited by hand, saving the old file as PAPER.md.bak.",
+    help="Overwrite generated blocks edited by hand, saving the old file as PAPER.md.bak "
+    "(or PAPER.md.bak.2, .3... when that exists; a backup is never replaced).",
 )
 @click.option(
     "--fail-on-criteria",

@@ -80,7 +80,8 @@ def plan_index(path: Path, found: list[Entry], *, force: bool = False) -> IndexU
     block = wrap(BLOCK, render_index(found))
     failed = tuple(f"{e.name}: {e.error}" for e in found if e.results is None)
     try:
-        old = path.read_text(encoding="utf-8") if path.exists() else None
+        # From the bytes: a text read would turn the user's CRLF and lone CR into LF.
+        old = path.read_bytes().decode("utf-8") if path.exists() else None
     except (OSError, UnicodeDecodeError) as e:
         raise PaperkitError(f"cannot read the index: {e}", shown(path)) from e
     if old is None:

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from paperkit import cache
-from paperkit.atomic import write_update
+from paperkit.atomic import folder_lock, write_update
 from paperkit.errors import DataWarning, PaperkitError, shown
 from paperkit.paper.update import plan
 from paperkit.paper.wording import count
@@ -64,7 +64,8 @@ def report(built: Any, spec_path: Path, *, check: bool, show_diff: bool) -> None
         else:
             click.echo(f"{result.name}: up to date {state}", err=True)
         return
-    backup = " (old file kept as PAPER.md.bak)" if update.backup else ""
+    kept = getattr(built, "backup", None)
+    backup = f" (old file kept as {kept.name})" if kept else ""
     if changed:
         click.echo(f"{result.name}: wrote {where}{backup} {state}", err=True)
     else:
@@ -76,6 +77,7 @@ class _Served:
 
     def __init__(self, name: str, found: cache.Payload, update: Any) -> None:
         self.name = name
+        self.found = found
         self.error = None
         self.update = update
         self.result = self
@@ -115,22 +117,39 @@ def serve(argv: list[str]) -> int | None:
     names, spec_path = plain
     served = []
     for name in names:
+        # Only a name a full build accepted has an entry (names are checked before a build).
         found = cache.lookup(spec_path, name)
-        if found is None:
-            return None
-        folder = Path(found.folder)
+        if found is None or not _plain_targets(Path(found.folder)):
+            return None  # the full command checks and reports it
         try:
-            update = plan(
-                folder / "PAPER.md",
-                folder / "results.json",
-                found.paper,
-                found.results,
-                force=False,
-            )
+            served.append(_Served(name, found, _plan(found)))
         except PaperkitError:
-            return None  # the full command reports it
-        served.append(_Served(name, found, update))
+            return None  # a hand-edited block: the full command reports it
     for built in served:
-        write_update(built.update)
+        folder = Path(built.found.folder)
+        with folder_lock(folder):  # plan again under the lock, as build does
+            try:
+                built.update = _plan(built.found)
+            except PaperkitError:
+                return None  # edited meanwhile: the full command reports it
+            write_update(built.update)
         report(built, spec_path, check=False, show_diff=False)
     return 0
+
+
+def _plan(found: cache.Payload) -> Any:
+    """What writing a cached paper would change in its folder (a ``paperkit.paper.update``)."""
+    folder = Path(found.folder)
+    return plan(
+        folder / "PAPER.md", folder / "results.json", found.paper, found.results, force=False
+    )
+
+
+def _plain_targets(folder: Path) -> bool:
+    """Whether the folder and the files a build writes in it are plain (no symlinks).
+
+    Anything else goes through the full command, whose checks refuse what they must
+    (docs/security.md); the cache never writes where a full build would not.
+    """
+    targets = (folder, folder / "PAPER.md", folder / "results.json", folder / "PAPER.md.bak")
+    return folder.is_dir() and not any(path.is_symlink() for path in targets)

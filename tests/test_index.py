@@ -50,7 +50,11 @@ def _calls(n: int) -> str:
 def _tree(tmp_path: Path) -> str:
     write_tree(
         tmp_path,
-        {"experiments.yaml": SPEC, "runs/first/worker-ai.jsonl": _calls(100), "runs/loose/x": ""},
+        {
+            "experiments.yaml": SPEC,
+            "runs/first/worker-ai.jsonl": _calls(100),
+            "runs/loose/worker-ai.jsonl": "",
+        },
     )
     return str(tmp_path / "experiments.yaml")
 

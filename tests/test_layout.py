@@ -23,7 +23,7 @@ ORDER = [
     {"prices"},
     {"measure"},
     {"paper", "templates"},
-    {"build", "atomic", "cache", "revisions", "diffs", "index_file"},
+    {"build", "atomic", "cache", "safepaths", "revisions", "diffs", "index_file"},
     {"tracking", "importers", "track", "options", "progress", "rebuild", "cli", "__main__"},
 ]
 RANK = {name: i for i, names in enumerate(ORDER) for name in names}

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from paperkit.errors import DataWarning, PaperkitError
+from paperkit.logs import files, guards
 from paperkit.tracking.append import append_records, experiment_folder
 from paperkit.tracking.records import ID_FIELD, KINDS, build_record, kind_named
 
@@ -113,7 +114,7 @@ def import_wrangler_tail(capture: Path, spec_path: Path, experiment: str) -> Tai
 
 def _read(capture: Path) -> _Capture:
     try:
-        data = capture.read_bytes()
+        data = files.read_log(capture)  # a FIFO or a device is refused, not read
     except OSError as error:
         raise PaperkitError(f"cannot read: {error.strerror}", capture) from error
     try:
@@ -139,10 +140,12 @@ def _events(source: _Capture) -> Iterator[tuple[int, int, dict]]:
             position = _next_line(text, position)
             continue
         try:
-            value, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as error:
+            value, end = _decode(decoder, text, position)
+        except ValueError as error:
             # Reported where the broken value starts: a cut-off event fails further down.
-            message = f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+            message = str(error)
+            if isinstance(error, json.JSONDecodeError):
+                message = f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
             source.problems.append(DataWarning(source.path, source.line(position), message))
             found = _EVENT_START.search(text, _next_line(text, position))
             position = found.start() if found else len(text)
@@ -155,6 +158,19 @@ def _events(source: _Capture) -> Iterator[tuple[int, int, dict]]:
                 message = f"not a tail event (got {type(item).__name__})"
                 source.problems.append(DataWarning(source.path, line, message))
         position = end
+
+
+def _decode(decoder: json.JSONDecoder, text: str, position: int) -> tuple[object, int]:
+    """Decode the JSON value at ``position``; a value nested too deep or a number of thousands
+    of digits is a ``ValueError`` saying so, as a syntax error is."""
+    try:
+        return decoder.raw_decode(text, position)
+    except RecursionError:
+        raise ValueError(f"nested too deep (paperkit reads {guards.MAX_DEPTH} levels)") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # Python refuses to read an int of more than 4,300 digits
+        raise ValueError("a number with thousands of digits; not a tail event") from None
 
 
 def _skip_space(text: str, position: int) -> int:
@@ -184,12 +200,15 @@ def _payload(log: dict) -> tuple[dict | None, str, str]:
     if isinstance(first, str) and first.lstrip().startswith("{"):
         try:
             payload = json.loads(first)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, too deep, or thousands of digits
             return None, "", ""
         text, needle = first, json.dumps(first, ensure_ascii=False)
     elif isinstance(first, dict):
         payload, needle = first, '"paperkit"'
-        text = json.dumps(first, ensure_ascii=False, sort_keys=True)
+        try:
+            text = json.dumps(first, ensure_ascii=False, sort_keys=True)
+        except (ValueError, RecursionError):  # an int too long to write, or too deep
+            return None, "", ""
     else:
         return None, "", ""
     if isinstance(payload, dict) and "paperkit" in payload:
@@ -233,4 +252,7 @@ def _moment(milliseconds: object) -> datetime | None:
     """A wrangler time (ms since the epoch) as a datetime, exactly (no float rounding)."""
     if isinstance(milliseconds, bool) or not isinstance(milliseconds, int | float):
         return None
-    return _EPOCH + timedelta(milliseconds=int(milliseconds))
+    try:
+        return _EPOCH + timedelta(milliseconds=int(milliseconds))
+    except (OverflowError, ValueError):  # before year 1 or after 9999, or not a number (NaN)
+        return None

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from paperkit.errors import DataWarning
+from paperkit.logs import files, guards
 
 ANALYTICS_FILE = "cloudflare-analytics.jsonl"
 AI = "aiInferenceAdaptiveGroups"
@@ -64,8 +65,8 @@ def load_analytics(
     path = folder / ANALYTICS_FILE
     if not path.is_file():
         return None
-    data = path.read_bytes()
     shown = display_path(path)
+    data = files.read_log(path, shown)  # a device or a file over 2 GiB is refused
     warnings: list[DataWarning] = []
     datasets: dict[str, dict[str, Any]] = {}
     ai: list[dict[str, Any]] = []
@@ -75,8 +76,12 @@ def load_analytics(
         if not raw.strip():
             continue
         try:
+            if raw.count("[") + raw.count("{") > guards.MAX_DEPTH:  # json.loads would recurse
+                levels = guards.depth(raw.encode("utf-8", "replace"))
+                if levels > guards.MAX_DEPTH:
+                    raise ValueError(f"nested {levels} levels deep; at most {guards.MAX_DEPTH}")
             try:
-                record = json.loads(raw)
+                record = json.loads(raw, parse_int=guards.json_int)
             except json.JSONDecodeError as error:  # worded as the log reader words it
                 reason = error.msg.removesuffix(" at")  # "Unterminated string starting at"
                 raise ValueError(f"not valid JSON: {reason} at column {error.colno}") from None

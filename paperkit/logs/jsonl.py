@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.json as pj
 
 from paperkit.errors import DataWarning
+from paperkit.logs import files, guards
 
 _BOM = b"\xef\xbb\xbf"
 # pyarrow reports a column that held strings and then a number as
@@ -75,10 +76,10 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
     so is each line that repeats an earlier one (its bytes, trimmed, are the same): that line is
     neither a record nor a skip, whatever the line it repeats is.
     """
-    read = path.read_bytes()
+    read = files.read_log(path)
     digest = hashlib.sha256(read).hexdigest()
     written = read.removeprefix(_BOM)
-    data = _quote_numbers(written, text_columns)
+    data = guards.quote_nan(_quote_numbers(written, text_columns))
     numbered = [
         (number, line) for number, raw in enumerate(data.split(b"\n"), 1) if (line := raw.strip())
     ]
@@ -98,6 +99,11 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
         numbers = [numbers[row] for row in unique]
         lines = [lines[row] for row in unique]
     del read, written, data  # every line is in ``lines`` now
+    deep = guards.too_deep(lines)
+    if deep:  # the rare path: skipped before any parser sees them
+        rows = [row for row in range(len(lines)) if row not in deep]
+        deep_skips = [(numbers[row], reason) for row, reason in deep.items()]
+        numbers, lines = [numbers[row] for row in rows], [lines[row] for row in rows]
     pieces, skipped = _read(lines, text_columns)
     del lines
     names = dict.fromkeys(name for piece in pieces for name in piece.columns)
@@ -106,7 +112,10 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
         for name in names
     }
     kept = [numbers[row] for piece in pieces for row in piece.rows]
-    warnings = tuple(DataWarning(str(path), numbers[row], reason) for row, reason in skipped)
+    located = [(numbers[row], reason) for row, reason in skipped]
+    if deep:
+        located = sorted(located + deep_skips)
+    warnings = tuple(DataWarning(str(path), number, reason) for number, reason in located)
     return RawFile(_frame(columns, kept, text_columns), count, warnings, repeated, digest)
 
 
@@ -200,7 +209,7 @@ def _read(
         found = _table(lines[span.start : span.stop], text_columns)
         if isinstance(found, tuple):
             table, order = found
-            if any(_nested_object(field.type) for field in table.schema):
+            if any(_nested_object(f.type) for f in table.schema) or not guards.sound_table(table):
                 todo.append((span, True))  # json.loads keeps nested objects as written
             else:
                 pieces.append(_Piece(span, {name: table.column(name) for name in order}))
@@ -287,7 +296,7 @@ def _by_line(lines: list[bytes], span: range, skipped: list[tuple[int, str]]) ->
     kept: list[int] = []
     for row in span:
         try:
-            record = json.loads(lines[row])
+            record = json.loads(lines[row], parse_int=guards.json_int)
         except UnicodeDecodeError as error:
             skipped.append((row, f"not valid JSON: {error.reason} (UTF-8)"))
             continue
@@ -298,6 +307,9 @@ def _by_line(lines: list[bytes], span: range, skipped: list[tuple[int, str]]) ->
         if not isinstance(record, dict):
             kind = _JSON_TYPES.get(type(record), "null")
             skipped.append((row, f"not a JSON object (got {kind})"))
+            continue
+        if b"\\u" in lines[row] and (reason := guards.lone_surrogate(record)):
+            skipped.append((row, reason))
             continue
         records.append(record)
         kept.append(row)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from paperkit.errors import DataWarning, PaperkitError
-from paperkit.logs import judgements, sanity, values
+from paperkit.logs import files, judgements, sanity, values
 from paperkit.logs.jsonl import RawFile, read_jsonl
 from paperkit.logs.parquet import read_parquet
 from paperkit.logs.sessionlog import Session, parse_sessions
@@ -209,11 +209,14 @@ def _read_part(path: Path, name: str, text_columns: list[str], where: str) -> Ra
     """One file of a log: JSONL or Parquet (``PaperkitError`` if it cannot be read)."""
     try:
         if path.suffix == ".parquet":
+            files.check_regular(path, where)  # never a FIFO or a device, never over 2 GiB
             return read_parquet(path, text_columns=text_columns)
         return read_jsonl(path, text_columns=text_columns)
     except OSError as error:
         reason = error.strerror or str(error)
         raise PaperkitError(f"cannot read {name}: {reason}", where) from error
+    except PaperkitError as error:
+        raise PaperkitError(error.message, where) from error
 
 
 def _load_jsonl(
@@ -303,7 +306,7 @@ def _load_log_md(
     if not path.exists():
         return (), FileStats(LOG_MD, False, 0, 0, 0), []
     try:
-        data = path.read_bytes()
+        data = files.read_log(path, where)
     except OSError as error:
         raise PaperkitError(f"cannot read {LOG_MD}: {error.strerror}", where) from error
     found = []

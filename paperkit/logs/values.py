@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from paperkit.errors import DataWarning
+from paperkit.logs import guards
 from paperkit.logs.durations import parse_minutes
 
 # "0.0135", "$0.0135", " $1,234.50 ", "USD 0.5", "0.5 USD"; the number is group "digits"
@@ -111,9 +112,19 @@ def missing(raw: pd.Series) -> np.ndarray:
 def timestamp(checks: Checks, *, required: bool) -> pd.Series:
     """``timestamp`` as datetime64[ns, UTC]; skips the unreadable, and the missing if required."""
     stamp = _Parts(checks.column("timestamp"))
-    parsed = pd.to_datetime(stamp.text, utc=True, format="ISO8601", errors="coerce")
+    text = stamp.text
+    dated, held = guards.full_dates(text)
+    parsed = pd.to_datetime(text.where(held, None), utc=True, format="ISO8601", errors="coerce")
     if required:
         checks.skip(stamp.missing, lambda _: "missing timestamp")
+    first, last = guards.FIRST_YEAR, guards.LAST_YEAR
+    checks.skip(
+        ~stamp.missing & dated & ~held,
+        lambda r: (
+            f"timestamp {quoted(stamp.raw.iat[r])} is outside the years {first} to {last} "
+            "that paperkit can read"
+        ),
+    )
     unparseable = ~stamp.missing & parsed.isna().to_numpy()
     checks.skip(unparseable, lambda r: f"unparseable timestamp {quoted(stamp.raw.iat[r])}")
     return parsed.astype("datetime64[ns, UTC]")

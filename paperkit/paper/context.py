@@ -307,7 +307,7 @@ def context(p: PaperInputs) -> dict[str, Any]:
         ),
         "comparison": comparison,
         "our_latency": our_latency(comparison, values) if comparison else MISSING,
-        "comparison_result": comparison_result(values),
+        "comparison_result": comparison_result(values, comparison),
         "comparison_source": comparison_source(comparison),
         "comparison_rows": (
             comparison_rows(comparison, p.exp, values, running) if comparison else []

@@ -192,16 +192,26 @@ def cost_change(reduction: float) -> str:
     return f"{pct(-reduction)} cost increase"
 
 
-def comparison_result(values: dict[str, Any]) -> str:
-    """Return the comparison's result: "1208.7% cost increase, 363% higher latency"."""
+def comparison_result(values: dict[str, Any], comparison: Comparison | None = None) -> str:
+    """Return the comparison's result: "1208.7% cost increase, 363% higher latency".
+
+    A figure of 0 on the other side is known: there is no ratio to it, but the difference
+    is said as such rather than called unknown.
+    """
     reduction = values["comparison.cost_reduction"]
     ratio = values["comparison.latency_ratio"]
-    parts = [
-        "cost difference unknown (no cost per 1K units on one side)"
-        if reduction is None
-        else cost_change(reduction)
-    ]
-    if ratio is None:
+    ours = values["cost.per_1k_units_usd"]
+    theirs = comparison.cost_per_1k_units_usd if comparison else None
+    if reduction is not None:
+        parts = [cost_change(reduction)]
+    elif theirs == 0 and ours is not None:
+        parts = [f"the other stack costs $0 per 1K units, this one {usd(ours)} (no ratio to $0)"]
+    else:
+        parts = ["cost difference unknown (no cost per 1K units on one side)"]
+    ours_s = latency_seconds(values, comparison.latency_metric) if comparison else None
+    if ratio is None and comparison is not None and comparison.latency_s == 0 and ours_s:
+        parts.append(f"the other stack's latency is 0 s, this one's {num(ours_s, 2)} s")
+    elif ratio is None:
         parts.append("latency difference unknown")
     elif ratio >= 1:
         parts.append(f"{pct(ratio - 1, 0)} higher latency")

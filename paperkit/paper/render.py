@@ -7,6 +7,7 @@ always shown as "n/a", never as 0.
 from __future__ import annotations
 
 import math
+import os
 import traceback
 from collections.abc import Callable
 from importlib.resources import as_file, files
@@ -14,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 
 from paperkit.errors import PaperkitError, shown
+from paperkit.logs.files import check_regular
 from paperkit.paper.blocks import wrap
 
 MISSING = "n/a"
@@ -92,14 +95,65 @@ FILTERS: dict[str, Callable[..., str]] = {
 OVERRIDES = "templates"  # the folder beside the spec whose files replace the built-in ones
 
 
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """A file loader that reads only regular files really inside its folders, as UTF-8.
+
+    A template that is a symlink to a file outside its folder (``paper.md.j2 -> ~/.ssh/id_rsa``)
+    or is a FIFO or a device is refused, since a template's text ends up in the paper; a file
+    that is not UTF-8 is a template error at its first bad line.
+    """
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        found = template
+        for folder in self.searchpath:
+            candidate = os.path.join(folder, *jinja2.loaders.split_template_path(template))
+            if os.path.lexists(candidate):
+                _confine(Path(folder), Path(candidate), template)
+                found = candidate
+                break
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as e:
+            data = e.object if isinstance(e.object, bytes) else b""
+            line = data.count(b"\n", 0, e.start) + 1
+            message = f"not UTF-8 text (byte 0x{data[e.start]:02x}); save the template as UTF-8"
+            raise jinja2.TemplateSyntaxError(message, line, template, found) from e
+
+
+def _confine(folder: Path, path: Path, template: str) -> None:
+    """Raise a Jinja SecurityError when ``path`` leads out of ``folder`` or is not a file."""
+    real_folder, real = os.path.realpath(folder), os.path.realpath(path)
+    if os.path.commonpath([real_folder, real]) != real_folder:
+        raise _Refused(
+            f"{template} is a symlink to {Path(real).as_posix()}, outside the templates folder; "
+            "a template must be a file in the folder (see docs/security.md)",
+            path,
+        )
+    try:
+        check_regular(path, what="read a template")
+    except PaperkitError as e:
+        raise _Refused(e.message, path) from e
+
+
+class _Refused(jinja2.exceptions.SecurityError):
+    """A template file paperkit will not read; ``path`` is where the error is located when
+    no template was running yet (the top-level template itself)."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
     """Return the Jinja environment used for every paper, searching ``template_dirs`` in order.
 
-    StrictUndefined turns a misspelt variable into an error instead of a blank cell;
-    autoescape is off because the output is Markdown, not HTML.
+    Sandboxed: a template may come from a pull request, so it reads the context and calls the
+    filters but cannot reach Python's internals (``cycler.__init__.__globals__``) to run
+    commands or open files. StrictUndefined turns a misspelt variable into an error instead of
+    a blank cell; autoescape is off because the output is Markdown, not HTML.
     """
-    env = jinja2.Environment(  # noqa: S701 - Markdown output, HTML escaping would corrupt it
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+    env = jinja2.sandbox.SandboxedEnvironment(  # noqa: S701 - Markdown output, not HTML
+        loader=ConfinedLoader([str(d) for d in template_dirs]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -131,7 +185,7 @@ def _shown_template(filename: str | None, dirs: list[Path]) -> str | None:
     path = Path(filename)
     if dirs[:-1] and path.is_relative_to(dirs[0]):
         return shown(path)
-    return f"paperkit/templates/{path.relative_to(dirs[-1]).as_posix()}"
+    return f"templates/{path.relative_to(dirs[-1]).as_posix()}"
 
 
 def render(template_name: str, context: dict[str, Any], overrides: Path | None = None) -> str:
@@ -150,5 +204,18 @@ def render(template_name: str, context: dict[str, Any], overrides: Path | None =
             raise PaperkitError(f"template error: {e.message}", where, e.lineno) from e
         except jinja2.TemplateError as e:
             filename, line = _where(e, dirs)
+            if filename is None and isinstance(e, _Refused):
+                filename = str(e.path)
             where = _shown_template(filename, dirs) or template_name
             raise PaperkitError(f"template error: {e.message}", where, line) from e
+        except PaperkitError:
+            raise
+        except RecursionError as e:  # a macro calling itself without end
+            filename, line = _where(e, dirs)
+            where = _shown_template(filename, dirs) or template_name
+            message = "template error: recursion too deep (a macro or include calls itself?)"
+            raise PaperkitError(message, where, line) from None
+        except Exception as e:  # noqa: BLE001 - any failure inside a template is the template's
+            filename, line = _where(e, dirs)
+            where = _shown_template(filename, dirs) or template_name
+            raise PaperkitError(f"template error: {type(e).__name__}: {e}", where, line) from e

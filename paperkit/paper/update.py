@@ -17,6 +17,7 @@ from paperkit.errors import DataWarning, PaperkitError, shown
 from paperkit.paper.blocks import Block, Merge, NoAnchorError, merge, parse
 
 BACKUP_SUFFIX = ".bak"
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,13 @@ class Update:
 
 
 def _read(path: Path) -> str | None:
-    """Return a file's text, or None when it does not exist."""
+    """Return a file's text exactly, or None when it does not exist.
+
+    Decoded from the bytes, not read as text: a text read turns CRLF and a lone CR into LF,
+    and a rebuild would then rewrite every line ending of the person's text.
+    """
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         return None
     except UnicodeDecodeError as e:
@@ -125,8 +130,10 @@ def plan(paper_path: Path, results_path: Path, paper: str, results: str, *, forc
     parse(paper, f"{shown(paper_path)} (as generated)")
     if old_paper is None:
         return Update(paper_path, results_path, paper, results, None, old_results, False, ())
+    # A BOM an editor put first stays first, and is not part of the first marker line.
+    bom = BOM if old_paper.startswith(BOM) else ""
     try:
-        merged = merge(old_paper, paper, shown(paper_path), force=force)
+        merged = merge(old_paper[len(bom) :], paper, shown(paper_path), force=force)
     except NoAnchorError:
         if not force:
             raise
@@ -136,7 +143,7 @@ def plan(paper_path: Path, results_path: Path, paper: str, results: str, *, forc
     return Update(
         paper_path,
         results_path,
-        merged.text,
+        bom + merged.text,
         results,
         old_paper,
         old_results,

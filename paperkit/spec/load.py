@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from paperkit.errors import PaperkitError
 from paperkit.spec.catalogue import METRIC_NAMES
@@ -86,6 +86,9 @@ DEFAULT_ROOT = ".claude/experiments"
 DEFAULT_TIMEZONE = "UTC"
 
 _FOLDER_NAME = re.compile(r"[A-Za-z0-9._-]+")
+MAX_NAME = 100  # characters, as paperkit.safepaths (a later stage) checks a name given to build
+# The years the logs' times can have, as paperkit.logs.guards (a later stage) reads them.
+FIRST_YEAR, LAST_YEAR = 1678, 2261
 # Dates only as YYYY-MM-DD: Python also reads 20250114, but as a time (midnight), so an end
 # written that way would leave its own day out.
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -110,7 +113,15 @@ def placeholder_experiment(name: str) -> Experiment:
 
 
 def _compose(path: Path) -> Node:
-    """Read the spec file; returns its root YAML node, which an empty file lacks."""
+    """Read the spec file; returns its root YAML node, which an empty file lacks.
+
+    A FIFO or a device is refused before it is opened: reading it would never end.
+    """
+    if path.exists() and not path.is_file():
+        message = (
+            "not a regular file; paperkit reads the spec only from a file (see docs/security.md)"
+        )
+        raise Invalid("", message, None)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -120,14 +131,42 @@ def _compose(path: Path) -> Node:
     node = compose(raw)
     if node is None:
         raise Invalid("", "the spec is empty; it needs at least 'version: 1'", 1)
+    _check_marker_lines(node)
     return node
+
+
+# A line the paper's block parser (paperkit.paper.blocks, a later stage) takes for a marker.
+_MARKER_LINE = re.compile(r"^[ \t]*<!--[ \t]*paperkit:", re.IGNORECASE | re.MULTILINE)
+
+
+def _check_marker_lines(root: Node) -> None:
+    """Raises when a text value holds a line that the paper would read as a block marker.
+
+    Spec text goes into the paper as it is written; such a line would break the paper's blocks,
+    so it is refused here, at its line, rather than as an error in a template.
+    """
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ScalarNode):
+            if isinstance(node.value, str) and _MARKER_LINE.search(node.value):
+                message = (
+                    "holds a line starting with '<!-- paperkit:', which the paper would read "
+                    "as the marker of a generated block; reword that line"
+                )
+                raise Invalid("", message, line_of(node))
+        elif isinstance(node, MappingNode):
+            todo.extend(value for pair in node.value for value in pair)
+        elif isinstance(node, SequenceNode):
+            todo.extend(node.value)
 
 
 def _spec(node: Node, path: Path) -> Spec:
     """Check the top-level mapping; returns the Spec with ``root`` resolved against its folder."""
     parsers = {
         "version": _version,
-        "root": text,
+        "root": _root,
+        "allow_outside_root": boolean,
         "timezone": _timezone,
         "confidence": _confidence,
         "reconcile_tolerance": non_negative,
@@ -137,14 +176,19 @@ def _spec(node: Node, path: Path) -> Spec:
         "experiments": _experiments,
     }
     hints = {"version": "add 'version: 1'"}
-    values, _ = fields(node, "", parsers, required=("version",), hints=hints)
+    values, lines = fields(node, "", parsers, required=("version",), hints=hints)
     timezone = values.get("timezone", DEFAULT_TIMEZONE)
     for exp in values.get("experiments", ()):
         _check_window(exp, timezone)
+    root = path.parent / values.get("root", DEFAULT_ROOT)
+    allow_outside = values.get("allow_outside_root", False)
+    if not allow_outside:
+        _check_root_inside(path.parent, root, lines.get("root"))
     return Spec(
         path=path,
         version=values["version"],
-        root=path.parent / values.get("root", DEFAULT_ROOT),
+        root=root,
+        allow_outside_root=allow_outside,
         timezone=timezone,
         pricing=values.get("pricing", ()),
         experiments=values.get("experiments", ()),
@@ -156,6 +200,30 @@ def _spec(node: Node, path: Path) -> Spec:
 
 
 PLANS = ("free", "paid")
+
+
+def _root(node: Node, where: str) -> str:
+    """Returns ``root`` as written; a NUL byte cannot be in a path."""
+    value = text(node, where)
+    if "\0" in value:
+        raise Invalid(where, "must not contain a NUL character", line_of(node))
+    return value
+
+
+def _check_root_inside(folder: Path, root: Path, line: int | None) -> None:
+    """Raises when ``root`` (symlinks followed) is outside the spec's folder.
+
+    paperkit writes papers under ``root``; a spec from a pull request must not point it at
+    another part of the machine. ``allow_outside_root: true`` says it is meant.
+    """
+    real_folder, real_root = folder.resolve(), root.resolve()
+    if real_root == real_folder or real_root.is_relative_to(real_folder):
+        return
+    message = (
+        f"{real_root.as_posix()} is outside the spec's folder {real_folder.as_posix()}; "
+        "paperkit writes papers under root, so add 'allow_outside_root: true' if that is meant"
+    )
+    raise Invalid("root", message, line)
 
 
 # --- values with rules of their own ---------------------------------------------------------
@@ -203,8 +271,15 @@ def _min_n(node: Node, where: str) -> int:
 
 
 def _moment(node: Node, where: str) -> date | datetime:
-    """Returns a date (2025-01-14) or a date and time (2025-01-14T09:00, offset optional)."""
+    """Returns a date (2025-01-14) or a date and time (2025-01-14T09:00, offset optional).
+
+    Its year must be one the logs' times can have (1678 to 2261), so ``end: 9999-12-31`` is
+    an error, not an overflow when the window is computed.
+    """
     raw = node.value if isinstance(node.value, str) else None
+    if raw is not None and _DATE.fullmatch(raw[:10]) and not FIRST_YEAR < int(raw[:4]) < LAST_YEAR:
+        message = f"{raw!r} is outside the years {FIRST_YEAR + 1} to {LAST_YEAR - 1} paperkit reads"
+        raise Invalid(where, message, line_of(node))
     if raw is not None:
         try:
             if _DATE.fullmatch(raw):
@@ -391,6 +466,9 @@ def _experiments(node: Node, where: str) -> tuple[Experiment, ...]:
     for name, line, value in items(node, where):
         if not _FOLDER_NAME.fullmatch(name) or set(name) == {"."}:
             message = f"invalid experiment name '{name}'; use letters, digits, '-', '_' and '.'"
+            raise Invalid(where, message, line)
+        if len(name) > MAX_NAME:
+            message = f"experiment name too long ({len(name)} characters); the limit is {MAX_NAME}"
             raise Invalid(where, message, line)
         here = dotted(where, name)
         values, lines = ({}, {}) if is_null(value) else fields(value, here, _EXPERIMENT)

@@ -79,8 +79,16 @@ def spec_schema() -> dict[str, Any]:
             "root": _optional(
                 _text(
                     "The folder holding one folder per experiment, relative to this file's "
-                    "folder (or absolute).",
+                    "folder. It must be inside this file's folder unless allow_outside_root "
+                    "is true.",
                     default=DEFAULT_ROOT,
+                )
+            ),
+            "allow_outside_root": _optional(
+                _boolean(
+                    "true lets root be outside this file's folder (absolute, or through .. "
+                    "or a symlink); paperkit then writes papers there.",
+                    default=False,
                 )
             ),
             "timezone": _optional(

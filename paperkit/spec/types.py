@@ -216,6 +216,7 @@ class Spec:
     reconcile_tolerance: float = DEFAULT_RECONCILE_TOLERANCE
     billing: Billing = field(default_factory=Billing)
     cloudflare: CloudflareAccount = field(default_factory=CloudflareAccount)
+    allow_outside_root: bool = False
 
     def experiment(self, name: str) -> Experiment | None:
         """The declared experiment called ``name``, or None."""

@@ -64,6 +64,7 @@ def compose(raw: bytes) -> Node | None:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise Invalid("", "not UTF-8 text", raw.count(b"\n", 0, e.start) + 1) from None
+    _check_depth(text)
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
@@ -71,6 +72,40 @@ def compose(raw: bytes) -> Node | None:
     except ReaderError as e:
         line = text.count("\n", 0, e.position) + 1
         raise Invalid("", f"YAML syntax error: {e.reason} #x{e.character:04x}", line) from e
+
+
+MAX_DEPTH = 64  # mappings and lists inside each other; a spec needs five or six
+
+
+def _check_depth(text: str) -> None:
+    """Raise before composing when collections nest deeper than ``MAX_DEPTH``.
+
+    PyYAML composes recursively, so 1,000 nested ``[`` end in a RecursionError; its scanner
+    does not recurse, and counting the start and end tokens it yields costs one pass over a
+    file of a few kilobytes.
+    """
+    level = 0
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, _STARTS):
+                level += 1
+                if level > MAX_DEPTH:
+                    line = token.start_mark.line + 1
+                    message = f"nested more than {MAX_DEPTH} levels deep; a spec needs a few"
+                    raise Invalid("", message, line)
+            elif isinstance(token, _ENDS):
+                level -= 1
+    except (yaml.MarkedYAMLError, ReaderError):
+        return  # composing reports the syntax error, with its line
+
+
+_STARTS = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
+_ENDS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 
 
 def _yaml_problem(e: yaml.MarkedYAMLError) -> str:
@@ -166,6 +201,12 @@ def list_of(item: Parser) -> Parser:
 def string(node: Node, where: str) -> str:
     """Returns the node's text; a number, list or mapping is an error naming the type."""
     if isinstance(node, ScalarNode) and node.tag == _TAG + "str":
+        try:
+            node.value.encode("utf-8")
+        except UnicodeEncodeError as e:  # "\ud800" in a double-quoted scalar
+            half = f"\\u{ord(node.value[e.start]):04x}"
+            message = f"holds {half}, half of a UTF-16 surrogate pair, which is not text"
+            raise Invalid(where, message, line_of(node)) from None
         return node.value
     raise _wrong(node, where, "a string")
 
@@ -182,7 +223,7 @@ def number(node: Node, where: str) -> float:
     """Returns the node's number as a float; text, booleans, .inf and .nan are errors."""
     value: Any = None
     if isinstance(node, ScalarNode) and node.tag in (_TAG + "int", _TAG + "float"):
-        value = SafeConstructor().construct_object(node)
+        value = _construct(node, where)
     elif isinstance(node, ScalarNode) and node.tag == _TAG + "str" and node.style is None:
         # PyYAML (YAML 1.1) reads an unquoted 1e-3 as text; YAML 1.2 and people read a number.
         try:
@@ -207,10 +248,29 @@ def scalar(tag: str, expected: str) -> Parser:
 
     def parse(node: Node, where: str) -> Any:
         if isinstance(node, ScalarNode) and node.tag == _TAG + tag:
-            return SafeConstructor().construct_object(node)
+            return _construct(node, where)
         raise _wrong(node, where, expected)
 
     return parse
+
+
+MAX_DIGITS = 30  # more is no count or price anyone writes, and a float cannot hold 400 digits
+
+
+def _construct(node: ScalarNode, where: str) -> Any:
+    """Return a scalar as PyYAML builds it; a number too long to be one is an error."""
+    digits = sum(c.isdigit() for c in node.value)
+    if node.tag == _TAG + "int" and digits > MAX_DIGITS:
+        message = f"a number of {digits} digits is too long; write at most {MAX_DIGITS}"
+        raise Invalid(where, message, line_of(node))
+    try:
+        value = SafeConstructor().construct_object(node)
+    except (ValueError, OverflowError) as e:
+        raise Invalid(where, f"cannot read {node.value[:30]!r} as a number", line_of(node)) from e
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        message = f"{node.value[:30]} is too large; paperkit holds numbers up to 2**53 exactly"
+        raise Invalid(where, message, line_of(node))
+    return value
 
 
 whole = scalar("int", "a whole number")

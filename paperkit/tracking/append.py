@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperkit.errors import PaperkitError, shown
+from paperkit.safepaths import check_inside, check_name, check_open_regular, check_regular
 from paperkit.spec.load import load_spec
 from paperkit.tracking.records import ID_FIELD, Kind, build_record, encode
 
@@ -28,7 +29,6 @@ except ImportError:  # pragma: no cover - Windows
     import msvcrt
 
 _ID_IN_LINE = re.compile(rb'"' + ID_FIELD.encode() + rb'"\s*:\s*"([^"\\]+)"')
-_NAME = re.compile(r"[A-Za-z0-9._-]+")  # as experiments.yaml's names, so never a path outside
 _CHUNK = 1 << 20
 
 
@@ -53,13 +53,13 @@ def experiment_folder(spec_path: Path, name: str) -> Path:
     The folder must exist (``paperkit init`` makes it); the experiment need not be declared.
     Raises ``PaperkitError`` for a spec problem, a bad name or a missing folder.
     """
-    if not _NAME.fullmatch(name) or set(name) == {"."}:
-        message = f"invalid experiment name '{name}'; use letters, digits, '-', '_' and '.'"
-        raise PaperkitError(message)
-    folder = load_spec(spec_path).root / name
+    check_name(name)
+    root = load_spec(spec_path).root
+    folder = root / name
     if not folder.is_dir():
         message = f"no such experiment folder; create it with: paperkit init {name}"
         raise PaperkitError(message, shown(folder))
+    check_inside(root, folder, what="log", folder_is="the spec's root")
     return folder
 
 
@@ -92,10 +92,14 @@ def append_records(
     With ``number``, the result says on which line the first record landed. With ``dedupe``,
     records whose ``paperkit_id`` is already in the file, or earlier in ``records``, are left
     out; the check and the write happen under the same lock, so two imports cannot both add a
-    record. The file is created when missing.
+    record. The file is created when missing. A symlink out of the file's folder, a FIFO or a
+    device is refused (docs/security.md).
     """
+    check_inside(path.parent, path, what="append")
+    check_regular(path, what="append to")
     try:
         with _locked(path) as fd:
+            check_open_regular(fd, path, what="append to")
             size = os.fstat(fd).st_size
             content = _read_all(fd) if dedupe else b""
             seen = set(_ID_IN_LINE.findall(content)) if dedupe else set()
@@ -113,7 +117,7 @@ def append_records(
                 if number:
                     newlines = content.count(b"\n") if dedupe else _count_newlines(fd)
                     line = newlines + broken + 1
-                _write(fd, (b"\n" if broken else b"") + b"".join(lines))
+                _write_or_undo(fd, size, (b"\n" if broken else b"") + b"".join(lines))
     except OSError as error:
         raise PaperkitError(f"cannot append: {error.strerror}", shown(path)) from error
     return Appended(path, line, len(lines), len(records) - len(lines))
@@ -179,6 +183,23 @@ def _same_file(fd: int, path: Path) -> bool:
         return False
     held = os.fstat(fd)
     return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _write_or_undo(fd: int, size: int, data: bytes) -> None:
+    """Write ``data`` at the end of the file, or leave the file at ``size`` bytes if that fails.
+
+    A full disk can take part of a write; the torn record would be a bad line for every later
+    build, so the file is cut back to what it was and the error raised. The lock is held, so
+    no other paperkit writer appended in between.
+    """
+    try:
+        _write(fd, data)
+    except OSError:
+        try:
+            os.ftruncate(fd, size)
+        except OSError:
+            pass
+        raise
 
 
 def _write(fd: int, data: bytes) -> None:

@@ -23,13 +23,14 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from paperkit.errors import PaperkitError, shown
+from paperkit.logs.files import text_problem
 from paperkit.logs.load import LOG_MD
 from paperkit.paper.render import render
+from paperkit.safepaths import check_name
 from paperkit.spec.load import DEFAULT_ROOT, Spec, load_spec
 from paperkit.tracking.records import KINDS
 
-# As experiments.yaml's names (docs/spec.md): letters, digits, '-', '_' and '.', not only dots.
-_NAME = re.compile(r"[A-Za-z0-9._-]+")
+_KEEP = re.compile(r"[|>](?:[1-9]?\+|\+[1-9])")  # a block scalar that keeps its last blank lines
 EMPTY_FILES = (*(kind.file for kind in KINDS.values()), "metrics.jsonl")
 NEW_SPEC = "version: 1\nexperiments:\n"
 _EXISTS = "already exists; paperkit init never overwrites"
@@ -64,9 +65,10 @@ def init_experiment(
     having written nothing, when the name is invalid, the spec does not load, the folder
     exists or the spec already has the name.
     """
-    if not _NAME.fullmatch(name) or set(name) == {"."}:
-        message = f"invalid experiment name '{name}'; use letters, digits, '-', '_' and '.'"
-        raise PaperkitError(message)
+    check_name(name)
+    for option, value in (("--title", title), ("--hypothesis", hypothesis)):
+        if value is not None and (problem := text_problem(value)):
+            raise PaperkitError(f"{option}: {problem}")
     spec_path = Path(spec_path)
     created = not spec_path.exists()
     if created:
@@ -221,6 +223,10 @@ def _last_content(text: str, node: Node) -> int:
         last = node.value[-1]
         node = last[1] if isinstance(last, tuple) else last
     start = node.start_mark.index
+    if isinstance(node, ScalarNode) and _KEEP.match(text, start):
+        # "|+" keeps its blank lines: they are the value, so the entry goes after them.
+        end = node.end_mark.index
+        return end - 1 if end and text[end - 1] == "\n" else end
     return start + len(text[start : node.end_mark.index].rstrip())
 
 

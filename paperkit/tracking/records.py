@@ -22,6 +22,7 @@ from paperkit.errors import PaperkitError
 from paperkit.logs import judgements
 from paperkit.logs import load as logs
 from paperkit.logs.durations import parse_minutes
+from paperkit.logs.files import FIRST_YEAR, LAST_YEAR, text_problem
 from paperkit.spec.yamlnodes import suggest
 
 ID_FIELD = "paperkit_id"  # set by importers, to recognise a record imported before
@@ -152,7 +153,8 @@ _REQUIRED_HINTS = {
 _TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 )
-_WHOLE = re.compile(r"\d+")
+_WHOLE = re.compile(r"\d{1,16}")  # past 2**53 a float64, as the reader holds it, is not exact
+_LARGEST = 2**53
 _DOLLARS = re.compile(r"\$?(\d+(?:\.\d*)?|\.\d+)")
 _MONEY_FIELDS = frozenset(logs.MONEY.values())
 _DURATION_FIELDS = frozenset(logs.DURATIONS.values())
@@ -233,8 +235,12 @@ def format_time(moment: datetime) -> str:
     """
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    else:
+        moment = moment.replace(tzinfo=UTC)  # no arithmetic, so year 1 and 9999 stay in range
+    # The year always in four digits: strftime writes year 1 as "1", which no reader takes.
+    text = f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}"
     micro = moment.microsecond
     if micro:
         text += f".{micro // 1000:03d}" if micro % 1000 == 0 else f".{micro:06d}"
@@ -247,20 +253,34 @@ def format_time(moment: datetime) -> str:
 def _checked(field: str, value: object, label: Callable[[str], str]) -> object:
     """Return ``value`` in its canonical form for ``field``; raises when it cannot be used."""
     kind = field_type(field)
+    if isinstance(value, str) and (problem := text_problem(value)):
+        raise PaperkitError(f"{label(field)}: {problem}")
     result = _CONVERTERS[kind](value)
+    if kind == "timestamp" and result is not None and not _in_years(result):
+        raise PaperkitError(
+            f"{label(field)}: {_shown(value)} is outside the years {FIRST_YEAR} to {LAST_YEAR} "
+            "that paperkit can read"
+        )
     if result is None:
         raise PaperkitError(f"{label(field)}: expected {EXPECTED[kind]}; got {_shown(value)}")
     return result
 
 
+def _in_years(stamp: object) -> bool:
+    return isinstance(stamp, str) and FIRST_YEAR <= int(stamp[:4]) <= LAST_YEAR
+
+
 def _timestamp(value: object) -> str | None:
     if isinstance(value, datetime):
-        return format_time(value)
+        try:
+            return format_time(value)
+        except OverflowError:
+            return None
     if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value.strip()):
         return None
     try:
         return format_time(datetime.fromisoformat(value.strip()))
-    except ValueError:  # a day or hour out of range: "2025-02-30"
+    except (ValueError, OverflowError):  # "2025-02-30", or year 1 at +01:00 (before year 1)
         return None
 
 
@@ -268,21 +288,26 @@ def _number(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value >= 0 else None
+        return value if 0 <= value <= _LARGEST else None
     if isinstance(value, float):
-        return int(value) if math.isfinite(value) and value >= 0 and value.is_integer() else None
+        whole = math.isfinite(value) and value.is_integer()
+        return int(value) if whole and 0 <= value <= _LARGEST else None
     if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
-        return int(value.strip())
+        number = int(value.strip())
+        return number if number <= _LARGEST else None
     return None
 
 
 def _money(value: object) -> int | float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, int):  # an int of 400 digits is past what a float can hold
+        return value if 0 <= value <= _LARGEST else None
+    if isinstance(value, float):
         return value if math.isfinite(value) and value >= 0 else None
     if isinstance(value, str) and (match := _DOLLARS.fullmatch(value.strip())):
-        return float(match[1])
+        dollars = float(match[1])
+        return dollars if math.isfinite(dollars) else None
     return None
 
 
@@ -338,8 +363,8 @@ _CONVERTERS: dict[str, Callable[[object], object]] = {
 def _extra(name: str, value: object, label: Callable[[str], str]) -> object:
     """Return a field the kind does not know, after checking that JSON can hold it."""
     try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
         raise PaperkitError(f"{label(name)}: expected a JSON value; got {_shown(value)}") from None
     return value
 
@@ -360,10 +385,17 @@ def _blank(value: object) -> bool:
 def _shown(value: object) -> str:
     """A value as a message shows it: text in quotes, other values as JSON; cut to 60 chars."""
     if isinstance(value, str):
-        text = f"'{value}'"
+        text = f"'{value}'".encode("utf-8", "backslashreplace").decode("utf-8")
+    elif isinstance(value, datetime):
+        text = f"'{value.isoformat()}'"
+    elif isinstance(value, int) and value.bit_length() > 200:  # str() refuses past 4,300 digits
+        text = f"a whole number of about {round(value.bit_length() * math.log10(2))} digits"
     else:
         try:
-            text = json.dumps(value, ensure_ascii=False)
-        except (TypeError, ValueError):
-            text = repr(value)
+            text = json.dumps(value, ensure_ascii=True)
+        except (TypeError, ValueError, RecursionError):
+            try:
+                text = repr(value)
+            except (ValueError, RecursionError):
+                text = f"a value of type {type(value).__name__}"
     return text if len(text) <= 60 else text[:57] + "..."

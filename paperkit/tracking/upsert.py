@@ -31,6 +31,7 @@ from paperkit.atomic import write_atomic
 from paperkit.errors import PaperkitError, shown
 from paperkit.logs import values
 from paperkit.logs.jsonl import read_jsonl
+from paperkit.safepaths import check_inside, check_regular
 from paperkit.tracking.append import locked
 from paperkit.tracking.daily import record_days
 
@@ -69,6 +70,9 @@ def upsert_days(path: Path, lines: Mapping[date, bytes], timezone: str) -> Upser
     """
     if not lines:
         return Upserted(path, (), (), (), (), changed=False)
+    # Reading through a symlink out of the folder would copy that file into the new one.
+    check_inside(path.parent, path, what="rewrite")
+    check_regular(path, what="rewrite")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with _locked(path) as fd:
