@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import criteria, metrics, paper, paper_criteria, pricing, provenance, window
+from . import criteria, metrics, paper, paper_criteria, pricing, provenance, series, window
 from .atomic import write_atomic
 from .errors import DataWarning, PaperkitError, shown
 from .evidence import check_scope, measure
@@ -29,6 +29,7 @@ from .spec_types import Criterion, Experiment, Spec
 from .update import BACKUP_SUFFIX, Update, plan
 
 PAPER_NAME = "PAPER.md"
+HTML_NAME = "PAPER.html"
 RESULTS_NAME = "results.json"
 
 
@@ -157,6 +158,7 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         spec_sha=provenance.file_hash(spec.path),
         confidence=spec.confidence,
         reconciliation=gaps,
+        trends=_trends(p, spec) if exp.charts else None,
         repriced=tuple(
             reprice(p.ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
         ),
@@ -171,6 +173,13 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         metrics=computed,
         criteria_failed=any(r.verdict == criteria.FAIL for r in results),
     )
+
+
+def _trends(p: Priced, spec: Spec) -> series.Trends:
+    """Return the per-day series the paper's charts draw."""
+    present = p.logs.files["cost-breakdown.jsonl"].present
+    breakdown = p.logs.cost_breakdown
+    return series.trends(p.ai, p.wf, p.cf, breakdown, spec.timezone, breakdown_present=present)
 
 
 def _overrides(spec: Spec) -> Path | None:
@@ -221,9 +230,19 @@ def check_strict(results: list[BuildResult]) -> None:
         )
 
 
-def plan_update(result: BuildResult, *, force: bool = False) -> Update:
-    """Return what writing ``result`` would change, merged into the existing PAPER.md."""
-    return plan(result.paper_path, result.results_path, result.paper, result.results, force=force)
+def plan_update(result: BuildResult, *, force: bool = False, html: bool = False) -> Update:
+    """Return what writing ``result`` would change, merged into the existing PAPER.md.
+
+    With ``html``, PAPER.html too: the merged PAPER.md as one self-contained page.
+    """
+    return plan(
+        result.paper_path,
+        result.results_path,
+        result.paper,
+        result.results,
+        force=force,
+        html_path=result.folder / HTML_NAME if html else None,
+    )
 
 
 def write_update(update: Update) -> None:
@@ -237,6 +256,8 @@ def write_update(update: Update) -> None:
         write_atomic(update.results_path, update.results.encode("utf-8"))
     if update.paper_changed:
         write_atomic(update.paper_path, update.paper.encode("utf-8"))
+    if update.html_changed and update.html_path is not None and update.html is not None:
+        write_atomic(update.html_path, update.html.encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -270,11 +291,13 @@ def build_each(
     strict: bool = False,
     force: bool = False,
     write: bool = True,
+    html: bool = False,
 ) -> Iterator[Built]:
     """Build each experiment in turn, yielding as each is done; a failure does not stop the rest.
 
     An experiment that fails (bad logs under ``strict``, hand-edited blocks, broken markers)
     leaves its own files as they were. With ``write`` False nothing is written (``--check``).
+    With ``html``, PAPER.html is written (or checked) beside PAPER.md.
     """
     for name in names_to_build(spec, names):
         result = None
@@ -282,7 +305,7 @@ def build_each(
             result = render_experiment(spec, name)
             if strict:
                 check_strict([result])
-            update = plan_update(result, force=force)
+            update = plan_update(result, force=force, html=html)
             if write:
                 write_update(update)
         except PaperkitError as error:

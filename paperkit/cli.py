@@ -77,6 +77,12 @@ def cli() -> None:
     help="Exit 4 when any success criterion fails.",
 )
 @click.option(
+    "--html",
+    is_flag=True,
+    help="Also write PAPER.html: the paper as one page with its charts as SVG, which opens "
+    "offline (with --check, check it too).",
+)
+@click.option(
     "--stdout",
     "to_stdout",
     is_flag=True,
@@ -91,6 +97,7 @@ def build(
     show_diff: bool,
     force: bool,
     fail_on_criteria: bool,
+    html: bool,
     to_stdout: bool,
 ) -> None:
     """Write PAPER.md and results.json into each experiment's folder.
@@ -110,6 +117,8 @@ def build(
         raise click.UsageError("--diff needs --check")
     if to_stdout and (check or force):
         raise click.UsageError("--stdout cannot be combined with --check or --force")
+    if to_stdout and html:
+        raise click.UsageError("--stdout prints the Markdown paper; drop --html or --stdout")
     spec = load_spec(spec_path)
     if to_stdout:
         results = render_all(spec, list(names))
@@ -121,7 +130,9 @@ def build(
             click.echo(result.paper, nl=False)
         return
     codes = []
-    for built in build_each(spec, list(names), strict=strict, force=force, write=not check):
+    for built in build_each(
+        spec, list(names), strict=strict, force=force, write=not check, html=html
+    ):
         codes.append(built.exit_code(check=check, fail_on_criteria=fail_on_criteria))
         _report(built, spec_path, check=check, show_diff=show_diff)
     code = worst(codes)
@@ -149,8 +160,9 @@ def _report(built: Built, spec_path: Path, *, check: bool, show_diff: bool) -> N
         for path, changes in (
             (update.paper_path, update.paper_changed),
             (update.results_path, update.results_changed),
+            (update.html_path, update.html_changed),
         )
-        if changes
+        if path is not None and changes
     ]
     where = f"{' and '.join(changed)} in {shown(update.paper_path.parent)}"
     if check:

@@ -15,6 +15,8 @@ from .costs import NOT_COSTED, labels
 from .criteria import FAIL, INCONCLUSIVE, PASS, CriterionResult, level
 from .logs import FILE_NAMES, Logs
 from .metrics import Metrics
+from .paper_breakdowns import error_types, intervention_answers, intervention_summary
+from .paper_charts import figures
 from .paper_comparison import comparison_flags, comparison_rows, reprice_lines
 from .paper_costs import (
     comparison_result,
@@ -39,6 +41,7 @@ from .rates import Rates
 from .reconcile import Reconciliation
 from .render import MISSING, num
 from .reprice import Repriced
+from .series import Trends, failures_by_error
 from .spec_types import DEFAULT_CONFIDENCE, Experiment
 from .window import Window
 from .wording import count, duration
@@ -68,6 +71,7 @@ class PaperInputs:
     repriced: tuple[Repriced, ...] = ()
     confidence: float = DEFAULT_CONFIDENCE
     reconciliation: Reconciliation | None = None
+    trends: Trends | None = None  # None when the spec turns charts off
 
 
 def _placeholder(name: str) -> Any:
@@ -261,6 +265,11 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "ai_total": ai_total,
         "model_notes": model_notes(p.metrics),
         "workflow_failures": p.metrics.workflow_failures,
+        "ai_failures": list(failures_by_error(p.logs.worker_ai)),
+        "charts": figures(p.trends),
+        "error_types": error_types(p.logs),
+        "intervention_answers": intervention_answers(p.logs),
+        "intervention_summary": intervention_summary(p.logs),
         "workflows_cost": workflows_cost(p.metrics),
         "unit_plural": plural,
         "unit_count_metric": p.exp.unit.count,
