@@ -83,7 +83,7 @@ def _label(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
-def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+def _ticks(low: float, high: float, count: int = 6) -> list[float]:
     return [low + (high - low) * i / (count - 1) for i in range(count)]
 
 
