@@ -338,3 +338,21 @@ def test_an_intervention_without_time_is_counted_and_said(tmp_path: Path) -> Non
     assert "| yes | 2 | 20 min (1 not logged) |" in text
     assert "| not logged | 1 | 1 h 0 min |" in text
     assert BGE not in text
+
+
+def test_results_json_holds_the_charts_numbers() -> None:
+    results = json.loads((EXAMPLE / "results.json").read_text(encoding="utf-8"))
+    trends = results["trends"]
+    assert trends["bucket"] == "day" and trends["buckets"][0] == "2025-01-13"
+    for model in results["models"]:
+        assert sum(n or 0 for n in trends["inferences"][model["model"]]) == model["calls"]
+    # 2.81 + 3.77 + 4.00 + 2.18 + 2.54 + 1.06 = 16.36: the days cost-breakdown.jsonl records.
+    recorded = [v for v in trends["claude_code_usd"] if v is not None]
+    assert sum(recorded) == pytest.approx(16.36)
+    assert results["metrics"]["cost.claude_code_usd"] == pytest.approx(16.36)
+    assert results["breakdowns"]["interventions_by_answer"][0] == {
+        "answer": "yes",
+        "records": 1,
+        "timed": 1,
+        "minutes": 30.0,
+    }

@@ -14,13 +14,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from paperkit.measure.costs import NOT_COSTED, labels
-from paperkit.measure.stats import outcomes, quantile
 from paperkit.prices.pricing import UNPRICED
 
 DAILY_LIMIT = 45  # periods of more days than this are grouped by week
@@ -85,9 +84,17 @@ class Trends:
         return not self.buckets
 
 
-def _local_days(stamps: pd.Series, timezone: str) -> pd.Series:
-    """Return each timestamp's calendar day in ``timezone`` (as ``date`` objects)."""
-    return stamps.dt.tz_convert(timezone).dt.date.astype(object)
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def _day_numbers(stamps: pd.Series, timezone: str) -> np.ndarray:
+    """Return each timestamp's calendar day in ``timezone`` as days since 1970-01-01.
+
+    Whole numbers group and compare fast; they become ``date``s only for the buckets.
+    """
+    local = stamps.dt.tz_convert(timezone).dt.tz_localize(None)
+    days = local.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    return days.astype(np.int64)
 
 
 def breakdown_days(frame: pd.DataFrame, timezone: str) -> pd.Series:
@@ -104,92 +111,97 @@ def breakdown_days(frame: pd.DataFrame, timezone: str) -> pd.Series:
     return pd.Series(days, index=frame.index, dtype=object)
 
 
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+def _bucket_of(days: np.ndarray, weekly: bool) -> np.ndarray:
+    """Return the bucket of each day number: the day itself, or its week's Monday."""
+    # 1970-01-01 was a Thursday, so (day + 3) % 7 is 0 on Mondays.
+    return days - (days + 3) % 7 if weekly else days
 
 
-def _buckets(days: list[pd.Series]) -> tuple[bool, tuple[date, ...]]:
-    """Return whether to group by week, and each bucket's first day, over all ``days``."""
-    known = [d for s in days for d in s.dropna().unique()]
+def _buckets(days: list[np.ndarray]) -> tuple[bool, np.ndarray]:
+    """Return whether to group by week, and each bucket's first day number, over all ``days``."""
+    known = [d for d in days if len(d)]
     if not known:
-        return False, ()
-    first, last = min(known), max(known)
-    span = (last - first).days + 1
-    if span <= DAILY_LIMIT:
-        return False, tuple(first + timedelta(days=i) for i in range(span))
-    start = _monday(first)
-    weeks = (_monday(last) - start).days // 7 + 1
-    return True, tuple(start + timedelta(weeks=i) for i in range(weeks))
+        return False, np.array([], dtype=np.int64)
+    first = min(int(d.min()) for d in known)
+    last = max(int(d.max()) for d in known)
+    if last - first + 1 <= DAILY_LIMIT:
+        return False, np.arange(first, last + 1, dtype=np.int64)
+    start, end = _bucket_of(np.array([first, last]), True)
+    return True, np.arange(start, end + 1, 7, dtype=np.int64)
 
 
-def _bucket_of(days: pd.Series, weekly: bool) -> pd.Series:
-    """Return the bucket (its first day) of each day."""
-    if not weekly:
-        return days
-    return days.map(_monday).astype(object)
-
-
-def _spreads(values: pd.Series, buckets: pd.Series, order: tuple[date, ...]) -> tuple[Spread, ...]:
+def _spreads(values: pd.Series, buckets: np.ndarray, order: np.ndarray) -> tuple[Spread, ...]:
     """Return the p50/p95 of the known ``values`` in each bucket, when it has enough of them."""
-    known = values.notna()
-    groups = {b: v for b, v in values[known].groupby(buckets[known], sort=False)}
-    spreads = []
-    for b in order:
-        v = groups.get(b)
-        n = 0 if v is None else len(v)
-        if n < MIN_RECORDS or v is None:
-            spreads.append(Spread(n, None, None))
-        else:
-            spreads.append(Spread(n, quantile(v, 0.5), quantile(v, 0.95)))
-    return tuple(spreads)
+    known = values.notna().to_numpy()
+    grouped = pd.Series(values.to_numpy(dtype=float)[known]).groupby(buckets[known])
+    n = grouped.count().reindex(order, fill_value=0)
+    p50 = grouped.quantile(0.5).reindex(order)
+    p95 = grouped.quantile(0.95).reindex(order)
+    return tuple(
+        Spread(int(k), float(a), float(b)) if k >= MIN_RECORDS else Spread(int(k), None, None)
+        for k, a, b in zip(n, p50, p95, strict=True)
+    )
 
 
 def _workflows(
-    wf: pd.DataFrame, buckets: pd.Series, order: tuple[date, ...]
+    wf: pd.DataFrame, buckets: np.ndarray, order: np.ndarray
 ) -> tuple[Workflows | None, ...]:
-    seconds = wf["duration_ms"] / 1000.0
-    spreads = dict(zip(order, _spreads(seconds, buckets, order), strict=True))
-    groups = {b: g for b, g in wf.groupby(buckets, sort=False)}
+    success = wf["success"]
+    flags = pd.DataFrame(
+        {
+            "runs": np.ones(len(wf), dtype=np.int64),
+            "ok": (success == True).fillna(False).to_numpy(dtype=bool),  # noqa: E712
+            "bad": (success == False).fillna(False).to_numpy(dtype=bool),  # noqa: E712
+        }
+    )
+    sums = flags.groupby(buckets).sum().reindex(order, fill_value=0)
+    spreads = _spreads(wf["duration_ms"] / 1000.0, buckets, order)
     items: list[Workflows | None] = []
-    for b in order:
-        g = groups.get(b)
-        if g is None:
+    for (runs, ok, bad), spread in zip(sums.itertuples(index=False), spreads, strict=True):
+        if not runs:
             items.append(None)
             continue
-        ok, bad, rate = outcomes(g["success"])
-        items.append(Workflows(len(g), ok, bad, rate, spreads[b]))
+        rate = ok / (ok + bad) if ok + bad else None
+        items.append(Workflows(int(runs), int(ok), int(bad), rate, spread))
     return tuple(items)
 
 
-def _costs(frame: pd.DataFrame, buckets: pd.Series, order: tuple[date, ...]) -> tuple[Cost, ...]:
-    groups = {b: g for b, g in frame.groupby(buckets, sort=False)}
-    costs = []
-    for b in order:
-        g = groups.get(b)
-        if g is None:
-            costs.append(Cost(0, None))
-            continue
-        known = g["cost_usd"].dropna()
-        usd = float(known.sum()) if len(known) else None
-        costs.append(Cost(len(g), usd, int((g["cost_source"] == UNPRICED).sum())))
-    return tuple(costs)
+def _costs(frame: pd.DataFrame, buckets: np.ndarray, order: np.ndarray) -> tuple[Cost, ...]:
+    parts = pd.DataFrame(
+        {
+            "records": np.ones(len(frame), dtype=np.int64),
+            "usd": frame["cost_usd"].to_numpy(dtype=float),
+            "unpriced": (frame["cost_source"] == UNPRICED).to_numpy(dtype=bool),
+        }
+    ).groupby(buckets)
+    records = parts["records"].sum().reindex(order, fill_value=0)
+    usd = parts["usd"].sum(min_count=1).reindex(order)
+    unpriced = parts["unpriced"].sum().reindex(order, fill_value=0)
+    return tuple(
+        Cost(int(n), None if n == 0 or pd.isna(u) else float(u), int(k))
+        for n, u, k in zip(records, usd, unpriced, strict=True)
+    )
 
 
 def _claude_code(
-    breakdown: pd.DataFrame, days: pd.Series, weekly: bool, order: tuple[date, ...]
+    breakdown: pd.DataFrame, days: np.ndarray, weekly: bool, order: np.ndarray
 ) -> tuple[float | None, ...]:
     """Return the Claude Code cost recorded per bucket: each day's first record, as recorded.
 
     A bucket with no recorded cost is None; a week adds up the days that have one.
     """
     frame = pd.DataFrame(
-        {"line": breakdown["line"], "day": days, "usd": breakdown["claude_code_cost"]}
+        {
+            "line": breakdown["line"].to_numpy(),
+            "day": days,
+            "usd": breakdown["claude_code_cost"].to_numpy(dtype=float),
+        }
     ).sort_values("line", kind="stable")
     first = frame[~frame["day"].duplicated(keep="first") & frame["usd"].notna()]
-    by_bucket: dict[date, float] = {}
-    for day, usd in zip(_bucket_of(first["day"], weekly), first["usd"], strict=True):
-        by_bucket[day] = by_bucket.get(day, 0.0) + float(usd)
-    return tuple(by_bucket.get(b) for b in order)
+    by_bucket: dict[int, float] = {}
+    for bucket, usd in zip(_bucket_of(first["day"].to_numpy(), weekly), first["usd"], strict=True):
+        by_bucket[int(bucket)] = by_bucket.get(int(bucket), 0.0) + float(usd)
+    return tuple(by_bucket.get(int(b)) for b in order)
 
 
 def trends(
@@ -206,42 +218,42 @@ def trends(
     ``ai``, ``wf`` and ``cf`` carry the ``cost_usd``/``cost_source`` columns of
     :mod:`paperkit.prices.pricing`; records without a timestamp are not in any bucket.
     """
-    ai_days = _local_days(ai["timestamp"], timezone)
-    wf_days = _local_days(wf["timestamp"], timezone)
-    cf_days = _local_days(cf["timestamp"], timezone)
-    cb_days = breakdown_days(breakdown, timezone) if len(breakdown) else pd.Series(dtype=object)
+    ai_days = _day_numbers(ai["timestamp"], timezone)
+    wf_days = _day_numbers(wf["timestamp"], timezone)
+    cf_days = _day_numbers(cf["timestamp"], timezone)
+    cb_days = np.array(
+        [d.toordinal() - _EPOCH for d in breakdown_days(breakdown, timezone)], dtype=np.int64
+    )
     weekly, order = _buckets([ai_days, wf_days, cf_days, cb_days])
     ai_b, wf_b, cf_b = (_bucket_of(d, weekly) for d in (ai_days, wf_days, cf_days))
 
-    per_bucket = ai_b.value_counts()
-    ai_records = tuple(int(per_bucket.get(b, 0)) for b in order)
+    ai_records = pd.Series(ai_b).value_counts().reindex(order, fill_value=0)
+    has_records = ai_records.to_numpy() > 0
+    models = ai["model"].astype(str).to_numpy(dtype=object)
     inferences: dict[str, tuple[int | None, ...]] = {}
     latency: dict[str, tuple[Spread, ...]] = {}
-    for model, calls in ai.groupby("model", sort=True):
-        counts = ai_b[calls.index].value_counts()
-        inferences[str(model)] = tuple(
-            int(counts.get(b, 0)) if n else None for b, n in zip(order, ai_records, strict=True)
+    for model in sorted(set(models)):
+        mine = models == model
+        counts = pd.Series(ai_b[mine]).value_counts().reindex(order, fill_value=0)
+        inferences[model] = tuple(
+            int(n) if has else None for n, has in zip(counts, has_records, strict=True)
         )
-        latency[str(model)] = _spreads(calls["latency_ms"], ai_b[calls.index], order)
+        latency[model] = _spreads(ai["latency_ms"][mine], ai_b[mine], order)
 
     resources = labels(cf["resource"], "unspecified resource")
     costed = ~resources.isin(NOT_COSTED)
     kinds = resources.where(resources.isin(["d1", "kv", "r2"]), "other")
     costs = {"worker_ai": _costs(ai, ai_b, order), "workflows": _costs(wf, wf_b, order)}
     for kind in ("d1", "kv", "r2", "other"):
-        mask = costed & (kinds == kind)
+        mask = (costed & (kinds == kind)).to_numpy(dtype=bool)
         costs[kind] = _costs(cf[mask], cf_b[mask], order)
 
-    claude = (
-        _claude_code(breakdown, cb_days, weekly, order)
-        if breakdown_present and len(order)
-        else None
-    )
+    claude = _claude_code(breakdown, cb_days, weekly, order) if breakdown_present else None
     return Trends(
         timezone=timezone,
         weekly=weekly,
-        buckets=order,
-        ai_records=ai_records,
+        buckets=tuple(date.fromordinal(int(b) + _EPOCH) for b in order),
+        ai_records=tuple(int(n) for n in ai_records),
         inferences=inferences,
         latency_ms=latency,
         workflows=_workflows(wf, wf_b, order),
