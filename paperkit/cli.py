@@ -164,7 +164,10 @@ def _report(built: Built, spec_path: Path, *, check: bool, show_diff: bool) -> N
         )
         if path is not None and changes
     ]
-    where = f"{' and '.join(changed)} in {shown(update.paper_path.parent)}"
+    listed = (
+        ", ".join(changed[:-1]) + " and " + changed[-1] if len(changed) > 1 else "".join(changed)
+    )
+    where = f"{listed} in {shown(update.paper_path.parent)}"
     if check:
         if changed:
             click.echo(f"{result.name}: stale: {where} would change {state}", err=True)

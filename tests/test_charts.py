@@ -356,3 +356,15 @@ def test_results_json_holds_the_charts_numbers() -> None:
         "timed": 1,
         "minutes": 30.0,
     }
+
+
+def test_days_are_the_spec_time_zones(tmp_path: Path) -> None:
+    # 2025-03-02T03:00Z is 22:00 on 2025-03-01 in New York (UTC-5 until 2025-03-09), so both
+    # calls fall on 2025-03-01 there, though on two UTC days.
+    spec = SPEC.replace("root: runs", "root: runs\ntimezone: America/New_York")
+    calls = [call("2025-03-01T15:00:00Z"), call("2025-03-02T03:00:00Z")]
+    result = build(tmp_path, {"worker-ai.jsonl": jsonl(*calls)}, spec)
+    [(title, chart, rows)] = figures(block(result.paper, "chart_inferences"))
+    assert chart == {"x": ["03-01"], L8B: [2]}
+    assert rows == [["2025-03-01", "2", "2"]]
+    assert "Per day (America/New_York)." in block(result.paper, "chart_inferences")
