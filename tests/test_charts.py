@@ -240,8 +240,24 @@ def test_a_long_period_is_charted_per_week(tmp_path: Path) -> None:
     assert title == "Inferences per week"
     assert chart is not None
     assert chart[L8B] == [8] * 14 + [3]
-    assert chart["x"][0] == "wk 01-06" and rows[0][0] == "week of 2025-01-06"
+    assert chart["x"][0] == "01-06" and rows[0][0] == "week of 2025-01-06"
     assert "Per week (Monday to Sunday, UTC)" in text
+    assert 'x-axis "week from Monday (UTC)"' in text
+
+
+def test_a_year_is_charted_per_month(tmp_path: Path) -> None:
+    # One call a day from 2024-01-01 to 2024-12-31 (2024 is a leap year): each month's count
+    # is its number of days.
+    start = date(2024, 1, 1)
+    calls = [call(f"{start + timedelta(days=i)}T12:00:00Z") for i in range(366)]
+    result = build(tmp_path, {"worker-ai.jsonl": jsonl(*calls)})
+    text = block(result.paper, "chart_inferences")
+    [(title, chart, rows)] = figures(text)
+    assert title == "Inferences per month"
+    assert chart is not None
+    assert chart[L8B] == [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    assert chart["x"][:2] == ["2024-01", "2024-02"] and rows[-1][0] == "2024-12"
+    assert "Per calendar month (UTC)" in text
 
 
 def test_charts_false_leaves_the_chart_blocks_empty(tmp_path: Path) -> None:

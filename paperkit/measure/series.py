@@ -1,12 +1,12 @@
 """How an experiment moved over time: volume, latency, workflows and cost per day (or week).
 
 Records are grouped by calendar day in the spec's time zone; when the period is longer than
-``DAILY_LIMIT`` days they are grouped by week (Monday to Sunday) instead, so a chart of a year
-stays readable. A bucket with no records has no value (None), never 0: the paper shows it as a
-gap. A day's percentile needs at least ``MIN_RECORDS`` records; a thinner day has none.
+``DAILY_LIMIT`` days they are grouped by week (Monday to Sunday), and past ``WEEKLY_LIMIT`` days
+by calendar month, so a chart has at most about 30 points and stays readable at a year. A
+bucket with no records has no value (None), never 0: the paper shows it as a gap. A bucket's
+percentile needs at least ``MIN_RECORDS`` records; a thinner bucket has none.
 
-The measure stage; the paper words and draws
-it (:mod:`paperkit.paper.charts`).
+The measure stage; the paper words and draws it (:mod:`paperkit.paper.charts`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ import pandas as pd
 from paperkit.measure.costs import NOT_COSTED, labels
 from paperkit.prices.pricing import UNPRICED
 
-DAILY_LIMIT = 45  # periods of more days than this are grouped by week
+DAILY_LIMIT = 31  # periods of more days than this are grouped by week
+WEEKLY_LIMIT = 182  # periods of more days than this (26 weeks) are grouped by month
+DAY, WEEK, MONTH = "day", "week", "month"
 MIN_RECORDS = 5  # fewest records a bucket's p50 and p95 are computed from
 RESOURCES = ("worker_ai", "workflows", "d1", "kv", "r2", "other")
 _DATE = r"\d{4}-\d{2}-\d{2}"
@@ -64,12 +66,13 @@ class Workflows:
 class Trends:
     """Every per-bucket series of one experiment; each tuple has one item per bucket.
 
-    ``buckets`` holds each bucket's first day (a Monday when ``weekly``), from the first to the
+    ``buckets`` holds each bucket's first day (a Monday for weeks, the 1st for months) from the
+    bucket of the first to that of the
     last day with any dated usage or cost-breakdown record.
     """
 
     timezone: str
-    weekly: bool
+    bucket: str  # DAY, WEEK or MONTH
     buckets: tuple[date, ...]
     ai_records: tuple[int, ...]
     inferences: dict[str, tuple[int | None, ...]]  # model -> calls, None without ai records
@@ -111,23 +114,34 @@ def breakdown_days(frame: pd.DataFrame, timezone: str) -> pd.Series:
     return pd.Series(days, index=frame.index, dtype=object)
 
 
-def _bucket_of(days: np.ndarray, weekly: bool) -> np.ndarray:
-    """Return the bucket of each day number: the day itself, or its week's Monday."""
-    # 1970-01-01 was a Thursday, so (day + 3) % 7 is 0 on Mondays.
-    return days - (days + 3) % 7 if weekly else days
+def _bucket_of(days: np.ndarray, bucket: str) -> np.ndarray:
+    """Return the bucket of each day number: the day itself, its week's Monday, or its month's
+    first day."""
+    if bucket == WEEK:
+        # 1970-01-01 was a Thursday, so (day + 3) % 7 is 0 on Mondays.
+        return days - (days + 3) % 7
+    if bucket == MONTH:
+        months = days.astype("datetime64[D]").astype("datetime64[M]")
+        return months.astype("datetime64[D]").astype(np.int64)
+    return days
 
 
-def _buckets(days: list[np.ndarray]) -> tuple[bool, np.ndarray]:
-    """Return whether to group by week, and each bucket's first day number, over all ``days``."""
+def _buckets(days: list[np.ndarray]) -> tuple[str, np.ndarray]:
+    """Return the bucket size, and each bucket's first day number, over all ``days``."""
     known = [d for d in days if len(d)]
     if not known:
-        return False, np.array([], dtype=np.int64)
+        return DAY, np.array([], dtype=np.int64)
     first = min(int(d.min()) for d in known)
     last = max(int(d.max()) for d in known)
-    if last - first + 1 <= DAILY_LIMIT:
-        return False, np.arange(first, last + 1, dtype=np.int64)
-    start, end = _bucket_of(np.array([first, last]), True)
-    return True, np.arange(start, end + 1, 7, dtype=np.int64)
+    span = last - first + 1
+    if span <= DAILY_LIMIT:
+        return DAY, np.arange(first, last + 1, dtype=np.int64)
+    if span <= WEEKLY_LIMIT:
+        start, end = _bucket_of(np.array([first, last]), WEEK)
+        return WEEK, np.arange(start, end + 1, 7, dtype=np.int64)
+    ends = np.array([first, last]).astype("datetime64[D]").astype("datetime64[M]")
+    months = np.arange(ends[0], ends[1] + 1)
+    return MONTH, months.astype("datetime64[D]").astype(np.int64)
 
 
 def _spreads(values: pd.Series, buckets: np.ndarray, order: np.ndarray) -> tuple[Spread, ...]:
@@ -184,11 +198,11 @@ def _costs(frame: pd.DataFrame, buckets: np.ndarray, order: np.ndarray) -> tuple
 
 
 def _claude_code(
-    breakdown: pd.DataFrame, days: np.ndarray, weekly: bool, order: np.ndarray
+    breakdown: pd.DataFrame, days: np.ndarray, bucket: str, order: np.ndarray
 ) -> tuple[float | None, ...]:
     """Return the Claude Code cost recorded per bucket: each day's first record, as recorded.
 
-    A bucket with no recorded cost is None; a week adds up the days that have one.
+    A bucket with no recorded cost is None; a week or month adds up the days that have one.
     """
     frame = pd.DataFrame(
         {
@@ -199,8 +213,9 @@ def _claude_code(
     ).sort_values("line", kind="stable")
     first = frame[~frame["day"].duplicated(keep="first") & frame["usd"].notna()]
     by_bucket: dict[int, float] = {}
-    for bucket, usd in zip(_bucket_of(first["day"].to_numpy(), weekly), first["usd"], strict=True):
-        by_bucket[int(bucket)] = by_bucket.get(int(bucket), 0.0) + float(usd)
+    starts = _bucket_of(first["day"].to_numpy(), bucket)
+    for start, usd in zip(starts, first["usd"], strict=True):
+        by_bucket[int(start)] = by_bucket.get(int(start), 0.0) + float(usd)
     return tuple(by_bucket.get(int(b)) for b in order)
 
 
@@ -224,8 +239,8 @@ def trends(
     cb_days = np.array(
         [d.toordinal() - _EPOCH for d in breakdown_days(breakdown, timezone)], dtype=np.int64
     )
-    weekly, order = _buckets([ai_days, wf_days, cf_days, cb_days])
-    ai_b, wf_b, cf_b = (_bucket_of(d, weekly) for d in (ai_days, wf_days, cf_days))
+    bucket, order = _buckets([ai_days, wf_days, cf_days, cb_days])
+    ai_b, wf_b, cf_b = (_bucket_of(d, bucket) for d in (ai_days, wf_days, cf_days))
 
     ai_records = pd.Series(ai_b).value_counts().reindex(order, fill_value=0)
     has_records = ai_records.to_numpy() > 0
@@ -248,10 +263,10 @@ def trends(
         mask = (costed & (kinds == kind)).to_numpy(dtype=bool)
         costs[kind] = _costs(cf[mask], cf_b[mask], order)
 
-    claude = _claude_code(breakdown, cb_days, weekly, order) if breakdown_present else None
+    claude = _claude_code(breakdown, cb_days, bucket, order) if breakdown_present else None
     return Trends(
         timezone=timezone,
-        weekly=weekly,
+        bucket=bucket,
         buckets=tuple(date.fromordinal(int(b) + _EPOCH) for b in order),
         ai_records=tuple(int(n) for n in ai_records),
         inferences=inferences,

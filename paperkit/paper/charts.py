@@ -18,8 +18,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from paperkit.measure.series import DAILY_LIMIT, MIN_RECORDS, Cost, Spread, Trends
+from paperkit.measure.series import (
+    DAILY_LIMIT,
+    MIN_RECORDS,
+    MONTH,
+    WEEK,
+    WEEKLY_LIMIT,
+    Cost,
+    Spread,
+    Trends,
+)
 from paperkit.paper.render import MISSING, num, pct, usd
+from paperkit.paper.svg import PALETTE
 from paperkit.paper.wording import count
 
 NO_RECORDS = "no records"
@@ -41,6 +51,7 @@ class Chart:
     """One chart: x categories and series of numbers of equal length (no missing values)."""
 
     title: str
+    x_label: str
     y_label: str
     kind: str  # "line" or "bar"
     categories: tuple[str, ...]
@@ -96,15 +107,39 @@ def _nice_max(values: Sequence[float]) -> float:
     return 10 * scale
 
 
+def _config(chart: Chart) -> list[str]:
+    """Return Mermaid's configuration, as the diagram's front matter.
+
+    Wide enough for the x labels side by side (Mermaid's default 700 px overlaps 20 dates,
+    and a legend takes about 300 px more), and the colours of PAPER.html's charts (Mermaid's
+    default first colour is too pale to see on white).
+    """
+    width = max(900, min(1400, 300 + 36 * len(chart.categories)))
+    return [
+        "---",
+        "config:",
+        "  xyChart:",
+        f"    width: {width}",
+        "    xAxis:",
+        "      labelFontSize: 10",
+        "  themeVariables:",
+        "    xyChart:",
+        f'      plotColorPalette: "{", ".join(PALETTE)}"',
+        "---",
+    ]
+
+
 def mermaid(chart: Chart) -> str:
     """Return ``chart`` as a fenced Mermaid ``xychart-beta`` block (no trailing newline)."""
     values = [v for _, series in chart.series for v in series]
     top = chart.y_max if chart.y_max is not None else _nice_max(values)
+    categories = ", ".join(f'"{safe_text(c)}"' for c in chart.categories)
     lines = [
         "```mermaid",
+        *_config(chart),
         "xychart-beta",
         f'    title "{safe_text(chart.title)}"',
-        "    x-axis [" + ", ".join(f'"{safe_text(c)}"' for c in chart.categories) + "]",
+        f'    x-axis "{safe_text(chart.x_label)}" [{categories}]',
         f'    y-axis "{safe_text(chart.y_label)}" 0 --> {_number(top, chart.digits + 2)}',
     ]
     for name, series in chart.series:
@@ -114,10 +149,19 @@ def mermaid(chart: Chart) -> str:
     return "\n".join(lines)
 
 
-def _label(bucket: date, weekly: bool, short: bool) -> str:
-    """Return a bucket's name: its date (month-day on a chart within one year), or its week."""
+def _label(bucket: date, size: str, short: bool) -> str:
+    """Return a bucket's name: its date (month-day on a chart within one year), the date its
+    week starts on, or its month."""
+    if size == MONTH:
+        return bucket.isoformat()[:7]
     text = bucket.isoformat()[5:] if short else bucket.isoformat()
-    return f"wk {text}" if weekly and short else (f"week of {text}" if weekly else text)
+    return f"week of {text}" if size == WEEK and not short else text
+
+
+def _x_label(trends: Trends) -> str:
+    """Return the x-axis title: what one category is, in which time zone."""
+    what = {WEEK: "week from Monday", MONTH: "month"}.get(trends.bucket, "day")
+    return f"{what} ({trends.timezone})"
 
 
 def _short(trends: Trends) -> bool:
@@ -134,8 +178,8 @@ def _left_out(trends: Trends, missing: list[tuple[int, str]]) -> list[str]:
     """Return the caption naming the buckets left out of a chart, and why."""
     if not missing:
         return []
-    what = count(len(missing), "week" if trends.weekly else "day")
-    named = [f"{_label(trends.buckets[i], trends.weekly, False)} ({why})" for i, why in missing]
+    what = count(len(missing), trends.bucket)
+    named = [f"{_label(trends.buckets[i], trends.bucket, False)} ({why})" for i, why in missing]
     more = f", and {len(named) - LISTED} more" if len(named) > LISTED else ""
     return [
         f"Left out of the chart, as Mermaid cannot draw a gap: {what}, "
@@ -144,11 +188,17 @@ def _left_out(trends: Trends, missing: list[tuple[int, str]]) -> list[str]:
 
 
 def _bucketing(trends: Trends) -> str:
-    if trends.weekly:
+    if trends.bucket == WEEK:
         return (
             f"Per week (Monday to Sunday, {trends.timezone}): the period is longer than "
             f"{DAILY_LIMIT} days, too many to chart one by one. The first and last weeks hold "
             "only the days inside the period."
+        )
+    if trends.bucket == MONTH:
+        return (
+            f"Per calendar month ({trends.timezone}): the period is longer than {WEEKLY_LIMIT} "
+            "days, too many to chart by day or week. The first and last months hold only the "
+            "days inside the period."
         )
     return f"Per day ({trends.timezone})."
 
@@ -183,9 +233,10 @@ def _plot(
     short = _short(trends)
     chart = Chart(
         title=title,
+        x_label=_x_label(trends),
         y_label=y_label,
         kind=kind,
-        categories=tuple(_label(trends.buckets[i], trends.weekly, short) for i in kept),
+        categories=tuple(_label(trends.buckets[i], trends.bucket, short) for i in kept),
         series=tuple((name, tuple(float(s[i]) for i in kept)) for name, s in series),  # type: ignore[arg-type]
         digits=digits,
         y_max=y_max,
@@ -194,7 +245,7 @@ def _plot(
 
 
 def _rows(trends: Trends, cells: Callable[[int], list[str]], span: range) -> tuple:
-    return tuple((_label(trends.buckets[i], trends.weekly, False), *cells(i)) for i in span)
+    return tuple((_label(trends.buckets[i], trends.bucket, False), *cells(i)) for i in span)
 
 
 def _order(names: Sequence[str]) -> str:
@@ -203,7 +254,7 @@ def _order(names: Sequence[str]) -> str:
 
 def inferences(trends: Trends) -> list[Figure]:
     """Return the chart of inferences per bucket, one line per model."""
-    title = "Inferences per week" if trends.weekly else "Inferences per day"
+    title = f"Inferences per {trends.bucket}"
     models = sorted(trends.inferences)
     if not models:
         return [Figure(title, None, ("No data: no Worker AI inferences.",), (), ())]
@@ -237,7 +288,7 @@ def _spread_cell(spread: Spread, value: float | None) -> str:
 def latency(trends: Trends) -> list[Figure]:
     """Return one chart per model of its p50 and p95 latency per bucket with enough calls."""
     figures = []
-    per = "week" if trends.weekly else "day"
+    per = trends.bucket
     thin = []
     for model in sorted(trends.latency_ms):
         spreads = trends.latency_ms[model]
@@ -284,7 +335,7 @@ def latency(trends: Trends) -> list[Figure]:
 
 def workflows(trends: Trends) -> list[Figure]:
     """Return the charts of workflow executions, success rate and duration per bucket."""
-    per = "week" if trends.weekly else "day"
+    per = trends.bucket
     items = trends.workflows
     if not any(items):
         none = ("No data: no Workflows executions.",)
@@ -400,7 +451,7 @@ def _cost_cell(cost: Cost) -> str:
 
 def costs(trends: Trends) -> list[Figure]:
     """Return the chart of running cost per bucket by resource, and of Claude Code's cost."""
-    per = "week" if trends.weekly else "day"
+    per = trends.bucket
     present = [r for r in COST_LABELS if any(c.records for c in trends.costs[r])]
     figures = []
     if present:

@@ -79,7 +79,7 @@ def _trends(trends: Trends | None) -> dict[str, Any] | None:
         return None
     flows = trends.workflows
     return {
-        "bucket": "week" if trends.weekly else "day",
+        "bucket": trends.bucket,
         "timezone": trends.timezone,
         "buckets": [b.isoformat() for b in trends.buckets],
         "inferences": dict(trends.inferences),

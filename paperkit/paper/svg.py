@@ -32,6 +32,7 @@ class XYChart:
 
     title: str
     categories: tuple[str, ...]
+    x_label: str
     y_label: str
     y_min: float | None
     y_max: float | None
@@ -43,9 +44,12 @@ def parse(source: str) -> XYChart | None:
     read (another diagram, a numeric x-axis, series of another length): the page then shows
     the source instead of guessing."""
     lines = [line.strip() for line in source.strip().splitlines() if line.strip()]
+    if lines and lines[0] == "---":  # front matter (Mermaid's configuration): not drawn here
+        end = lines.index("---", 1) if "---" in lines[1:] else len(lines)
+        lines = lines[end + 1 :]
     if not lines or lines[0] not in ("xychart-beta", "xychart"):
         return None
-    title, y_label = "", ""
+    title, x_label, y_label = "", "", ""
     categories: tuple[str, ...] = ()
     y_min = y_max = None
     series: list[tuple[str, str, tuple[float, ...]]] = []
@@ -53,7 +57,7 @@ def parse(source: str) -> XYChart | None:
         if m := re.fullmatch(rf"title\s+{_STRING}", line):
             title = m[1]
         elif m := re.fullmatch(r"x-axis\s+(?:" + _STRING + r"\s+)?\[(.*)\]", line):
-            categories = tuple(re.findall(_STRING, m[2]))
+            x_label, categories = m[1] or "", tuple(re.findall(_STRING, m[2]))
         elif m := re.fullmatch(rf"y-axis\s+{_STRING}(?:\s+({_NUMBER})\s+-->\s+({_NUMBER}))?", line):
             y_label = m[1]
             if m[2] is not None:
@@ -67,7 +71,7 @@ def parse(source: str) -> XYChart | None:
             return None
     if not categories or not series or any(len(v) != len(categories) for _, _, v in series):
         return None
-    return XYChart(title, categories, y_label, y_min, y_max, tuple(series))
+    return XYChart(title, categories, x_label, y_label, y_min, y_max, tuple(series))
 
 
 def _f(value: float) -> str:
@@ -125,6 +129,11 @@ def svg(chart: XYChart) -> str:
         out.append(
             f'<text x="{_f(x(i))}" y="{TOP + plot_h + 16}" text-anchor="middle">'
             f"{escape(chart.categories[i])}</text>"
+        )
+    if chart.x_label:
+        out.append(
+            f'<text x="{_f(LEFT + plot_w / 2)}" y="{TOP + plot_h + 32}" text-anchor="middle">'
+            f"{escape(chart.x_label)}</text>"
         )
     out.append(
         f'<text x="14" y="{_f(TOP + plot_h / 2)}" text-anchor="middle" '
