@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from paperkit.cli import cli
 from paperkit.paper.svg import parse
+from tests.helpers import L8B, build, jsonl
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = ".claude/experiments/ai-content-pipeline"
@@ -124,6 +125,71 @@ def test_the_example_page_opens_offline_with_its_charts_and_tables(tmp_path: Pat
             context.close()
     assert problems == []
     assert all(url.startswith("file://") for url in requests), requests
+
+
+def mermaid_js() -> Path:
+    """Return Mermaid's bundled script (``.ci/run`` installs it with npm), or skip (fail in CI)."""
+    found = os.environ.get("PAPERKIT_MERMAID_JS")
+    if not found or not Path(found).is_file():
+        reason = (
+            "PAPERKIT_MERMAID_JS does not name mermaid.min.js (npm install mermaid@11, then "
+            "point it at node_modules/mermaid/dist/mermaid.min.js; .ci/run does)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return Path(found)
+
+
+def test_mermaid_itself_draws_every_chart(tmp_path: Path) -> None:
+    """The charts are valid ``xychart-beta`` as Mermaid (GitHub's renderer) reads it: each one
+    renders, in Chromium, to an SVG with its lines or bars, with no error."""
+    executable = chromium()
+    script = mermaid_js().read_text(encoding="utf-8")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
+    paper = (REPO / EXAMPLE / "PAPER.md").read_text(encoding="utf-8")
+    awkward = 'm"o<d>e`l #1; %%'  # text from a log that must not break a chart
+    calls = [
+        {"timestamp": f"2025-03-{d:02d}T10:00:00Z", "model": m, "input_tokens": 5, "success": True}
+        for d in range(1, 32)
+        for m in (L8B, awkward)
+    ]
+    paper += build(tmp_path, {"worker-ai.jsonl": jsonl(*calls)}).paper
+    sources = re.findall(r"```mermaid\n(.*?)```", paper, re.DOTALL)
+    assert len(sources) >= 9
+    errors: list[str] = []
+    with sync_api.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=executable, headless=True, args=ARGS
+        )
+        try:
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.set_content("<!DOCTYPE html><html><body><div id=out></div></body></html>")
+            page.add_script_tag(content=script)
+            page.evaluate("mermaid.initialize({startOnLoad: false})")
+            for i, source in enumerate(sources):
+                drawn = page.evaluate(
+                    """async ([id, source]) => {
+                        try {
+                            const {svg} = await mermaid.render(id, source);
+                            const out = document.getElementById('out');
+                            out.innerHTML = svg;
+                            const s = out.querySelector('svg');
+                            return {ok: true, marks: s.querySelectorAll('path, rect').length,
+                                    width: s.getBBox().width, text: s.textContent};
+                        } catch (e) { return {ok: false, error: String(e)}; }
+                    }""",
+                    [f"chart{i}", source],
+                )
+                assert drawn["ok"], (drawn.get("error"), source)
+                assert drawn["marks"] > 2 and drawn["width"] > 0, source
+                title = re.search(r'title "([^"]*)"', source)
+                assert title and title[1] in drawn["text"]
+        finally:
+            context.close()
+    assert errors == []
 
 
 def _shown(value: float) -> str:

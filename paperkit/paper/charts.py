@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -69,10 +69,11 @@ class Figure:
     notes: tuple[str, ...]
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-    mermaid: str = field(init=False, default="")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "mermaid", mermaid(self.chart) if self.chart else "")
+    @property
+    def mermaid(self) -> str:
+        """Return the chart as a fenced Mermaid block; empty when there is no chart."""
+        return mermaid(self.chart) if self.chart else ""
 
 
 def safe_text(value: object, limit: int = 60) -> str:
