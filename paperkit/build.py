@@ -7,6 +7,7 @@ failed build leaves the previous paper untouched. ``build_each`` runs them per e
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ import pandas as pd
 from paperkit.atomic import write_atomic
 from paperkit.errors import DataWarning, PaperkitError, shown
 from paperkit.logs import window
+from paperkit.logs.analytics_log import AnalyticsLog, load_analytics
 from paperkit.logs.load import Logs, load_logs
-from paperkit.measure import criteria, metrics, provenance, series
+from paperkit.measure import analytics, criteria, metrics, provenance, series
 from paperkit.measure.evidence import check_scope, measure
 from paperkit.measure.reconcile import reconcile
 from paperkit.measure.reprice import reprice
@@ -137,10 +139,24 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
     p = priced_logs(spec, name)
     exp, logs = p.exp, p.logs
     computed = metrics.compute(logs, p.ai, p.wf, p.cf, exp, spec.timezone)
+    imported = load_analytics(spec.root / name, display_path=lambda f: relative_to_spec(spec, f))
+    compared = None
+    if imported is not None:
+        compared = analytics.compare(
+            imported,
+            p.ai,
+            p.wf,
+            ai_logged=logs.files["worker-ai.jsonl"].present,
+            wf_logged=logs.files["workflows.jsonl"].present,
+            timezone=spec.timezone,
+            tolerance=spec.reconcile_tolerance,
+            billing=spec.billing,
+        )
+        computed = dataclasses.replace(computed, values={**computed.values, **compared.values})
     gaps = reconcile(p.ai, p.wf, p.cf, logs.cost_breakdown, spec.timezone, spec.reconcile_tolerance)
-    results = tuple(_judge(c, p.ai, p.wf, computed, spec) for c in exp.criteria)
+    results = tuple(_judge(c, p.ai, p.wf, logs.quality, computed, spec) for c in exp.criteria)
     outcome = paper_criteria.outcome_of(criteria.outcome(results), exp, results)
-    warnings = logs.warnings
+    warnings = logs.warnings + (imported.warnings if imported is not None else ())
     declared = paper_criteria.outcome_warning(outcome, exp, spec.path.name)
     if declared is not None:
         warnings = (*warnings, declared)
@@ -158,10 +174,11 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         timezone=spec.timezone,
         window=p.span,
         left_out=p.left_out,
-        sources=tuple(provenance.sources(logs.files)),
+        sources=tuple(provenance.sources(logs.files)) + _analytics_source(imported),
         spec_sha=provenance.file_hash(spec.path),
         confidence=spec.confidence,
         reconciliation=gaps,
+        analytics=compared,
         trends=_trends(p, spec) if exp.charts else None,
         repriced=tuple(
             reprice(p.ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
@@ -186,6 +203,14 @@ def _trends(p: Priced, spec: Spec) -> series.Trends:
     return series.trends(p.ai, p.wf, p.cf, breakdown, spec.timezone, breakdown_present=present)
 
 
+def _analytics_source(imported: AnalyticsLog | None) -> tuple[provenance.Source, ...]:
+    """The analytics file as a provenance source, when there is one (else nothing changes)."""
+    if imported is None:
+        return ()
+    short = imported.sha256[: provenance.SHORT]
+    return (provenance.Source(imported.name, True, imported.records, short),)
+
+
 def _overrides(spec: Spec) -> Path | None:
     """Return the spec's own templates folder, when there is one beside it."""
     folder = spec.path.parent / OVERRIDES
@@ -193,7 +218,12 @@ def _overrides(spec: Spec) -> Path | None:
 
 
 def _judge(
-    criterion: Criterion, ai: pd.DataFrame, wf: pd.DataFrame, computed: metrics.Metrics, spec: Spec
+    criterion: Criterion,
+    ai: pd.DataFrame,
+    wf: pd.DataFrame,
+    judged: pd.DataFrame,
+    computed: metrics.Metrics,
+    spec: Spec,
 ) -> criteria.CriterionResult:
     """Return the verdict on one criterion, measured over its scope at its confidence."""
     confidence = criterion.confidence or spec.confidence
@@ -201,8 +231,8 @@ def _judge(
         return criteria.judge(criterion, None, confidence)
     assert criterion.metric is not None
     if criterion.where is not None:
-        check_scope(criterion.where, ai, wf, shown(spec.path))
-    measured = measure(criterion.metric, ai, wf, computed, confidence, criterion.where)
+        check_scope(criterion.where, ai, wf, shown(spec.path), judged, criterion.metric)
+    measured = measure(criterion.metric, ai, wf, computed, confidence, criterion.where, judged)
     return criteria.judge(criterion, measured, confidence)
 
 

@@ -12,7 +12,8 @@
 The block is timed with a monotonic clock and appended to ``worker-ai.jsonl`` when it ends:
 ``success`` true, or false with the exception's type and message as ``error`` when it raised
 (the exception then goes on). ``workflow`` does the same for a Workflow execution, and
-``record`` appends any kind of record at once. The experiment's folder is found as the command
+``record`` appends any kind of record at once; ``quality`` one judgement of an output (a score,
+or a preference against a baseline). The experiment's folder is found as the command
 line finds it: ``experiments.yaml`` in the current folder, or the ``spec`` given.
 
 Bad values are reported when the block starts, before the work runs: a ``PaperkitError`` that
@@ -30,7 +31,7 @@ from types import TracebackType
 from paperkit.tracking.append import append_records, experiment_folder
 from paperkit.tracking.records import Kind, build_record, kind_named
 
-__all__ = ["Inference", "Workflow", "inference", "record", "workflow"]
+__all__ = ["Inference", "Workflow", "inference", "quality", "record", "workflow"]
 
 SPEC = Path("experiments.yaml")
 # (spec, experiment) -> (the spec's mtime and size, folder): saves reading the spec per record.
@@ -51,6 +52,46 @@ def record(
     written = build_record(checked_kind, fields)
     append_records(folder / checked_kind.file, [written])
     return written
+
+
+def quality(
+    experiment: str,
+    *,
+    item_id: str,
+    model: str,
+    rater: str,
+    baseline: str | None = None,
+    preference: str | None = None,
+    score: float | None = None,
+    scale: tuple[float, float] | None = None,
+    rubric: str | None = None,
+    blind: bool | None = None,
+    spec: str | os.PathLike[str] | None = None,
+    **fields: object,
+) -> dict[str, object]:
+    """Append one quality judgement of ``model``'s output on ``item_id`` to quality.jsonl.
+
+    A pairwise judgement names the ``baseline`` and the ``preference`` (``"model"``,
+    ``"baseline"`` or ``"tie"``); a rating gives the ``score`` and its ``scale``, such as
+    ``(1, 5)``. ``rater`` is a person's id, or ``"llm:MODEL"`` for an LLM judge. Other
+    ``fields`` (``notes``, ``timestamp``) go into the record. Returns the record as written;
+    raises ``PaperkitError``, writing nothing, for a bad or inconsistent field.
+    """
+    low, high = scale if scale is not None else (None, None)
+    values = {
+        "item_id": item_id,
+        "model": model,
+        "baseline": baseline,
+        "preference": preference,
+        "score": score,
+        "min": low,
+        "max": high,
+        "rater": rater,
+        "rubric": rubric,
+        "blind": blind,
+        **fields,
+    }
+    return record("quality", experiment, spec=spec, **values)
 
 
 class _Timed:

@@ -450,7 +450,7 @@ INTERVENTIONS = [
         8,
         "2025-01-14T14:10",
         "summaries of long technical posts were shallow; Claude used llama-3.1-8b for everything",
-        "compared 8b and 70b output by hand on 20 long documents and enabled 70b content generation for long documents",
+        "compared 8b summaries blind against GPT-4o and 70b on 20 long documents (quality.jsonl) and enabled 70b content generation for long documents",
         "judging summary quality needs a human reader",
         "no - it cannot judge model output quality without a benchmark",
         "2 hours",
@@ -767,6 +767,41 @@ def table_rows(keys, table):
     return [dict(zip(keys, (row[0], iso(at(row[1])), *row[2:]), strict=True)) for row in table]
 
 
+# The hand comparison of intervention 1 (2025-01-14, 14:10 to 16:10): 20 long documents, each
+# 8b summary shown beside GPT-4o's and beside 70b's, shuffled and unlabelled (blind), judged by
+# the author for accuracy. Preference per document: W = the 8b summary was better, T = as good,
+# L = worse. Then gpt-4o-mini as an LLM judge on the same 8b/GPT-4o pairs, to see whether it
+# could have done the job: it is kinder to 8b and agrees with the author on 12 of 20.
+QUALITY_RUBRIC = "summary accuracy"
+QUALITY_BASELINES = (
+    ("openai:gpt-4o", "author", "WWWTTTTTTTTLLLLLLLLL"),
+    (M70, "author", "WWTTTTTTTLLLLLLLLLLL"),
+    ("openai:gpt-4o", "llm:openai:gpt-4o-mini", "WWWWWTTTTLWLLLLLTTWW"),
+)
+PREFERENCE = {"W": "model", "T": "tie", "L": "baseline"}
+
+
+def quality_rows():
+    rows = []
+    for order, (baseline, rater, judged) in enumerate(QUALITY_BASELINES):
+        for i, mark in enumerate(judged):
+            when = datetime(2025, 1, 14, 14, 12, tzinfo=UTC) + timedelta(minutes=5 * i)
+            if rater.startswith("llm:"):
+                when = datetime(2025, 1, 14, 16, 30, tzinfo=UTC) + timedelta(seconds=20 * i)
+            rec = {
+                "timestamp": iso(when + timedelta(minutes=2 * order)),
+                "item_id": f"long-doc-{i + 1:02}",
+                "model": M8,
+                "baseline": baseline,
+                "preference": PREFERENCE[mark],
+                "rater": rater,
+                "rubric": QUALITY_RUBRIC,
+                "blind": True,
+            }
+            rows.append(rec)
+    return sorted(rows, key=lambda r: (r["timestamp"], r["item_id"]))
+
+
 def metrics_rows():
     head = {"experiment": NAME, "started": "2025-01-13T09:00:00Z", "hypothesis": HYPOTHESIS}
     tools = [
@@ -854,6 +889,7 @@ def main(argv=None) -> int:
     ):
         write_lines(folder, name, [dumps(r) for r in table_rows(keys, table)])
     write_lines(folder, "metrics.jsonl", [dumps(r) for r in metrics_rows()])
+    write_lines(folder, "quality.jsonl", [dumps(r) for r in quality_rows()])
     with open(folder / "log.md", "w", encoding="utf-8", newline="\n") as fh:
         fh.write(log_md())
     print(f"log.md: {len(SESSIONS)} sessions")

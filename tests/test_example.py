@@ -134,3 +134,67 @@ def test_every_call_has_a_price_or_logged_cost() -> None:
 @pytest.mark.parametrize("metric", sorted(EXPECTED))
 def test_committed_results_match_an_independent_recomputation(metric: str) -> None:
     assert COMMITTED[metric] == pytest.approx(EXPECTED[metric], rel=1e-9)
+
+
+# --- quality.jsonl: the 20 long documents of intervention 1 ----------------------------------
+
+QUALITY = json.loads((FOLDER / "results.json").read_text(encoding="utf-8"))
+
+
+def test_the_quality_judgements_counted_by_hand() -> None:
+    tallies: Counter[tuple[str, str, str]] = Counter()
+    for record in records("quality.jsonl"):
+        kind = "llm" if record["rater"].lower().startswith("llm:") else "human"
+        tallies[record["baseline"], kind, record["preference"]] += 1
+    # scripts/make_example.py: author vs GPT-4o WWWTTTTTTTTLLLLLLLLL, author vs 70b
+    # WWTTTTTTTLLLLLLLLLLL, the gpt-4o-mini judge vs GPT-4o WWWWWTTTTLWLLLLLTTWW.
+    assert tallies == {
+        ("openai:gpt-4o", "human", "model"): 3,
+        ("openai:gpt-4o", "human", "tie"): 8,
+        ("openai:gpt-4o", "human", "baseline"): 9,
+        ("@cf/meta/llama-3.1-70b-instruct", "human", "model"): 2,
+        ("@cf/meta/llama-3.1-70b-instruct", "human", "tie"): 7,
+        ("@cf/meta/llama-3.1-70b-instruct", "human", "baseline"): 11,
+        ("openai:gpt-4o", "llm", "model"): 8,
+        ("openai:gpt-4o", "llm", "tie"): 6,
+        ("openai:gpt-4o", "llm", "baseline"): 6,
+    }
+
+
+def test_the_accuracy_criterion_is_measured_and_inconclusive() -> None:
+    accuracy = next(c for c in QUALITY["criteria"] if c["text"] == "Accuracy comparable to GPT-4o")
+    # People only (the judge's 20 left out): (3 + 8) / 20 = 0.55. Wilson 95%, z = 1.959964:
+    # centre (0.55 + 3.841459/40) / (1 + 3.841459/20) = 0.646036 / 1.192073 = 0.541944,
+    # half-width 1.959964 / 1.192073 × √(0.2475/20 + 3.841459/1600) = 1.644164 × 0.121556
+    # = 0.199858, so 0.342085 to 0.741802. n = 20 < min_n 30: inconclusive.
+    assert accuracy["metric"] == "quality.not_worse_rate"
+    assert accuracy["where"] == {"baseline": ["openai:gpt-4o"]}
+    assert (accuracy["value"], accuracy["n"]) == (0.55, 20)
+    assert accuracy["interval"]["low"] == pytest.approx(0.342085, abs=1e-6)
+    assert accuracy["interval"]["high"] == pytest.approx(0.741802, abs=1e-6)
+    assert accuracy["verdict"] == "inconclusive"
+    assert accuracy["reason"] == "n = 20 is below min_n 30; too few to judge"
+
+
+def test_the_quality_section_numbers_by_hand() -> None:
+    rows = {(r["baseline"], r["rater_kind"]): r for r in QUALITY["quality"]["pairwise"]}
+    gpt4o = rows["openai:gpt-4o", "human"]
+    # Win rate 3 / (3 + 9) = 0.25; Wilson 95% for 3 of 12: centre (0.25 + 3.841459/24)
+    # / 1.320122 = 0.310624, half-width 1.959964 / 1.320122 × √(0.1875/12 + 3.841459/576)
+    # = 1.484684 × 0.149312 = 0.221682, so 0.088942 to 0.532305.
+    assert gpt4o["win_rate"] == 0.25
+    assert gpt4o["win_rate_interval"] == pytest.approx([0.088942, 0.532305], abs=1e-6)
+    assert gpt4o["not_worse_rate"] == 0.55 and gpt4o["blind"] == 20
+    judge = rows["openai:gpt-4o", "llm"]
+    # 8 wins, 6 ties, 6 losses: 8 / 14 and 14 / 20.
+    assert judge["win_rate"] == pytest.approx(8 / 14)
+    assert judge["not_worse_rate"] == pytest.approx(0.7)
+    seventy = rows["@cf/meta/llama-3.1-70b-instruct", "human"]
+    assert (seventy["wins"], seventy["ties"], seventy["losses"]) == (2, 7, 11)
+    # Cohen's kappa, author against the judge on the 20 GPT-4o pairs: they agree on
+    # items 1-3 (W), 6-9 (T) and 12-16 (L), p_o = 12/20 = 0.6; author W3 T8 L9, judge
+    # W8 T6 L6, p_e = (3×8 + 8×6 + 9×6) / 400 = 0.315; kappa = 0.285 / 0.685 = 0.416058.
+    (agreement,) = QUALITY["quality"]["agreement"]
+    assert agreement["statistic"] == "Cohen's kappa"
+    assert agreement["value"] == pytest.approx(0.285 / 0.685)
+    assert agreement["low"] is True

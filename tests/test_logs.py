@@ -76,6 +76,7 @@ def test_missing_folder_gives_empty_frames_with_contract_columns(tmp_path):
         "errors.log",
         "interventions.log",
         "metrics.jsonl",
+        "quality.jsonl",
         "log.md",
     ]
     assert all(s == FileStats(s.name, False, 0, 0, 0) for s in logs.files.values())

@@ -24,7 +24,11 @@ workflows.cost_usd units.count units.per_day.mean units.per_day.min days cost.wo
 cost.workflows_usd cost.d1_usd cost.kv_usd cost.r2_usd cost.claude_code_usd cost.total_usd
 cost.per_unit_usd cost.per_1k_units_usd dev.iterations dev.errors dev.interventions
 dev.intervention_minutes dev.error_fix_minutes dev.sessions dev.session_minutes
-comparison.cost_reduction comparison.latency_ratio
+quality.judgements quality.items quality.win_rate quality.not_worse_rate quality.score.mean
+quality.score.n
+comparison.cost_reduction comparison.latency_ratio analytics.ai.calls analytics.ai.input_tokens
+analytics.ai.output_tokens analytics.ai.neurons analytics.ai.cost_usd
+analytics.workflows.executions analytics.workflows.failed
 """.split()
 
 NEW_YORK = SPEC.replace("root: runs\n", "root: runs\ntimezone: America/New_York\n")
@@ -70,7 +74,7 @@ def values_of(tmp_path: Path, logs: dict[str, str], spec: str = SPEC) -> dict[st
 
 def test_values_hold_exactly_the_catalogue_names(tmp_path: Path) -> None:
     assert sorted(values_of(tmp_path, {})) == sorted(CATALOGUE)
-    assert len(CATALOGUE) == 46
+    assert len(CATALOGUE) == 59
 
 
 def test_absent_files_give_null_for_every_metric(tmp_path: Path) -> None:

@@ -26,13 +26,22 @@ RECORDS = {
     "errors.log": {"timestamp": TS, "error_type": "timeout", "fix_time": "2 min"},
     "interventions.log": {"timestamp": TS, "reason": "cookies", "time_spent": "5 min"},
     "metrics.jsonl": {"timestamp": TS, "tool_name": "Edit"},
+    "quality.jsonl": {
+        "timestamp": TS,
+        "item_id": "d1",
+        "model": L8B,
+        "rater": "a",
+        "score": 1,
+        "min": 1,
+        "max": 5,
+    },
 }
 JSONL_FILES = [name for name in FILE_NAMES if name != "log.md"]
 FRAMES = dict(
     zip(
         JSONL_FILES,
         "worker_ai workflows cloudflare cost_breakdown prompts errors"
-        " interventions metrics".split(),
+        " interventions metrics quality".split(),
         strict=True,
     )
 )
@@ -64,6 +73,8 @@ def test_a_repeated_line_is_read_once_in_every_jsonl_file(tmp_path: Path, name: 
     changes = {"timestamp": "2025-01-14T11:00:00Z"}
     if name == "workflows.jsonl":
         changes["execution_id"] = "exec_2"  # the same id would be a retry (below)
+    if name == "quality.jsonl":
+        changes["item_id"] = "d2"  # the same item, rater and model would be a judgement again
     second = other(RECORDS[name], **changes)
     write(tmp_path, name, first, second, first)
     logs = load_logs(tmp_path, display_path=by_name)

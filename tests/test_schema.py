@@ -177,7 +177,8 @@ REJECTED = {
     "where on the wrong family": (
         "version: 1\nexperiments:\n  x:\n    criteria:\n"
         "      - {text: Ok, metric: workflows.success_rate, target: 0.9, where: {model: m}}\n",
-        "5: experiments.x.criteria[0].where: where.model applies to ai.* metrics only",
+        "5: experiments.x.criteria[0].where: "
+        "where.model applies to ai.* and quality.* metrics only",
     ),
     "workflow_name on an ai metric": (
         "version: 1\nexperiments:\n  x:\n    criteria:\n"

@@ -277,5 +277,5 @@ def test_model_on_a_workflows_metric_is_a_spec_error(tmp_path: Path) -> None:
         load_spec(path)
     assert str(err.value) == (
         f"{path}:9: experiments.exp.criteria[0].where: "
-        "where.model applies to ai.* metrics only, not to workflows.success_rate"
+        "where.model applies to ai.* and quality.* metrics only, not to workflows.success_rate"
     )

@@ -628,7 +628,7 @@ NEW_ERRORS = {
     "empty where": (
         CRITERION + "where: {}}\n",
         "5: experiments.x.criteria[0].where: an empty where matches everything; "
-        "name one of model, operation, workflow_name",
+        "name one of model, operation, workflow_name, baseline, rater, rubric",
     ),
     "where with an empty list": (
         CRITERION + "where: {model: []}}\n",

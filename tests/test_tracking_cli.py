@@ -21,7 +21,7 @@ FOLDER = ".claude/experiments/demo"
 L8B = "@cf/meta/llama-3.1-8b-instruct"
 LOGS = (
     "worker-ai.jsonl workflows.jsonl cloudflare.jsonl cost-breakdown.jsonl prompts.jsonl"
-    " errors.log interventions.log metrics.jsonl"
+    " errors.log interventions.log quality.jsonl metrics.jsonl"
 ).split()
 
 
@@ -43,7 +43,7 @@ def test_init_without_a_spec_creates_one_and_the_tracking_folder(project: Path) 
     result = run("init", "demo", "--title", "Demo", "--hypothesis", "It works")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == (
-        f"created {FOLDER}/ (log.md and 8 empty logs)\n"
+        f"created {FOLDER}/ (log.md and 9 empty logs)\n"
         "experiments.yaml:3: created, with experiment 'demo'\n"
     )
     assert (project / "experiments.yaml").read_text() == (

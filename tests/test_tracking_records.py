@@ -97,6 +97,19 @@ FULL = {
         "time_spent": 5,
         "learning": "auth needs a human",
     },
+    "quality": {
+        "item_id": "doc-01",
+        "model": L8B,
+        "baseline": "openai:gpt-4o",
+        "preference": " Tie ",
+        "score": "-1.5",
+        "min": -2,
+        "max": 2.0,
+        "rater": "llm:openai:gpt-4o-mini",
+        "rubric": "accuracy",
+        "blind": "true",
+        "notes": "both miss the second table",
+    },
 }
 
 
@@ -110,7 +123,7 @@ def test_the_kinds_hold_the_fields_the_reader_reads() -> None:
         read = {sources.get(column, column) for column in layout.columns} - {"line"}
         assert read <= set(kind.fields), kind.name
         assert set(kind.fields) - read == extras.get(kind.name, set()), kind.name
-        assert kind.required == ((layout.required,) if layout.required else ())
+        assert kind.required == tuple((layout.required or "").split())
     assert {kind.file for kind in KINDS.values()} == set(logs._LAYOUTS) - {"metrics.jsonl"}
 
 
@@ -135,8 +148,11 @@ def test_every_kind_writes_records_the_reader_reads_without_a_warning(
 
 
 def _least(kind: str, number: int) -> dict[str, object]:
-    """The required fields of ``kind`` only (a workflow's id made unique by ``number``)."""
+    """The required fields of ``kind`` only (a workflow's or judgement's id made unique by
+    ``number``), and for a judgement the score it needs to be one."""
     values = {name: FULL[kind][name] for name in KINDS[kind].required}
+    if kind == "quality":  # another item each, or it would be one judgement given again
+        values |= {"score": 4, "min": 1, "max": 5, "item_id": f"doc-{number}"}
     return values | ({"execution_id": f"exec_{number}"} if kind == "workflow" else {})
 
 
@@ -147,6 +163,42 @@ def test_values_are_written_in_one_canonical_form() -> None:
         '"operation":"summarization","input_tokens":1200,"output_tokens":150,"latency_ms":850,'
         '"success":true,"cost_estimate":0.0135,"error":"","context":"summarizing blog post"}\n'
     )
+
+
+def test_a_judgement_is_written_in_one_canonical_form() -> None:
+    record = build_record(KINDS["quality"], FULL["quality"], now=NOW)
+    assert encode(record).decode() == (
+        '{"timestamp":"2025-01-14T09:30:00Z","item_id":"doc-01",'
+        '"model":"@cf/meta/llama-3.1-8b-instruct","baseline":"openai:gpt-4o","preference":"tie",'
+        '"score":-1.5,"min":-2,"max":2,"rater":"llm:openai:gpt-4o-mini","rubric":"accuracy",'
+        '"blind":true,"notes":"both miss the second table"}\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"preference": "better"}, "preference: expected model, baseline or tie; got 'better'"),
+        ({"preference": "tie"}, "baseline: missing; name the model compared with"),
+        ({}, "a judgement needs score (with min and max) or preference"),
+        ({"score": 4, "min": 1}, "max: missing; a score needs its scale, such as 1 to 5"),
+        ({"score": 4, "min": 5, "max": 1}, "min: 5 is not below max 1"),
+        ({"score": 6, "min": 1, "max": 5}, "score: 6 is outside the scale 1 to 5"),
+        (
+            {"score": "high", "min": 1, "max": 5},
+            "score: expected a number such as 4 or 3.5; got 'high'",
+        ),
+        (
+            {"score": 4, "min": 1, "max": 5, "blind": "yes"},
+            "blind: expected true or false; got 'yes'",
+        ),
+    ],
+)
+def test_a_judgement_the_reader_would_skip_is_refused(values: dict, message: str) -> None:
+    required = {"item_id": "doc-01", "model": L8B, "rater": "ann"}
+    with pytest.raises(PaperkitError) as error:
+        build_record(KINDS["quality"], required | values, now=NOW)
+    assert error.value.message == message
 
 
 def test_fields_the_kind_does_not_know_are_kept_after_the_known_ones() -> None:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from paperkit.errors import DataWarning, PaperkitError
-from paperkit.logs import sanity, values
+from paperkit.logs import judgements, sanity, values
 from paperkit.logs.jsonl import read_jsonl
 from paperkit.logs.sessionlog import Session, parse_sessions
 
@@ -33,6 +33,9 @@ NUMBERS = frozenset(
     " steps_failed cpu_ms rows_read rows_written reads writes deletes lists class_a_ops"
     " class_b_ops fix_prompts".split()
 )
+# Numbers that may be negative: a score and its scale (-2 to 2 is a scale).
+SIGNED = frozenset({"score", "min", "max"})
+FLAGS = frozenset({"success", "blind"})
 MONEY = {"cost_logged": "cost_estimate"} | {
     name: name
     for name in (
@@ -48,9 +51,11 @@ class _Layout:
 
     attr: str
     names: str  # the contract's columns, in order, separated by spaces
-    required: str | None = None
+    required: str | None = None  # fields every record must have, separated by spaces
     timestamp_required: bool = True
     unique: str | None = None  # a field naming the record: of records sharing it, the last counts
+    rules: Callable[[dict[str, pd.Series], values.Checks], None] | None = None  # more skips
+    key: Callable[[dict[str, pd.Series]], pd.Series] | None = None  # ``unique`` made of fields
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -93,6 +98,14 @@ _LAYOUTS = {
         " time_spent time_spent_min learning",
     ),
     "metrics.jsonl": _Layout("metrics", "line timestamp", timestamp_required=False),
+    "quality.jsonl": _Layout(
+        "quality",
+        "line timestamp item_id model baseline preference score min max rater rubric blind notes",
+        required="item_id model rater",
+        rules=judgements.check,
+        unique="judgement",
+        key=judgements.key,
+    ),
 }
 FILE_NAMES = (*_LAYOUTS, LOG_MD)
 
@@ -132,6 +145,7 @@ class Logs:
     errors: pd.DataFrame
     interventions: pd.DataFrame
     metrics: pd.DataFrame
+    quality: pd.DataFrame
     sessions: tuple[Session, ...]
     files: dict[str, FileStats]
     warnings: tuple[DataWarning, ...]
@@ -163,12 +177,13 @@ def _load_jsonl(
     path: Path, name: str, layout: _Layout, where: str
 ) -> tuple[pd.DataFrame, FileStats, list[DataWarning]]:
     """Read, check and convert one JSONL file (an absent one as an empty file)."""
-    sources = [MONEY.get(c, DURATIONS.get(c, c)) for c in layout.columns if c not in NUMBERS]
+    numbers = NUMBERS | SIGNED
+    sources = [MONEY.get(c, DURATIONS.get(c, c)) for c in layout.columns if c not in numbers]
     present = path.exists()
     if present:
         try:
             raw = read_jsonl(
-                path, text_columns=[c for c in sources if c not in ("line", "success")]
+                path, text_columns=[c for c in sources if c != "line" and c not in FLAGS]
             )
         except OSError as error:
             raise PaperkitError(f"cannot read {name}: {error.strerror}", where) from error
@@ -180,11 +195,14 @@ def _load_jsonl(
         found, repeated, sha256 = [], 0, None
     checked = values.Checks(frame, where)
     columns = _convert(frame, layout, checked)
+    if layout.rules is not None:
+        layout.rules(columns, checked)
     sanity.check(columns, checked)
     kept = ~checked.skipped
     duplicates = 0
     if field := layout.unique:
-        dropped, later = sanity.later_records(field, columns[field], kept, checked.lines, where)
+        ids = layout.key(columns) if layout.key is not None else columns[field]
+        dropped, later = sanity.later_records(field, ids, kept, checked.lines, where)
         kept &= ~dropped
         found += later
         duplicates = len(later)
@@ -202,18 +220,18 @@ def _convert(frame: pd.DataFrame, layout: _Layout, checks: values.Checks) -> dic
     """Return the layout's columns converted; skips before warnings, in the contract's order."""
     columns: dict[str, pd.Series] = {"line": frame["line"]}
     columns["timestamp"] = values.timestamp(checks, required=layout.timestamp_required)
-    if field := layout.required:
-        checks.skip(values.missing(checks.column(field)), lambda _: f"missing {field}")
+    for needed in (layout.required or "").split():
+        checks.skip(values.missing(checks.column(needed)), lambda _, f=needed: f"missing {f}")
     for name in layout.columns:
-        if name in NUMBERS:
-            columns[name] = values.number(name, checks)
+        if name in NUMBERS or name in SIGNED:
+            columns[name] = values.number(name, checks, signed=name in SIGNED)
     for name in layout.columns:
         if name in MONEY:
             columns[name] = values.money(MONEY[name], checks)
         elif name in DURATIONS:
             columns[name] = values.duration(DURATIONS[name], checks)
-        elif name == "success":
-            columns[name] = values.success(checks)
+        elif name in FLAGS:
+            columns[name] = values.flag(name, checks)
         elif name == "resource":
             columns[name] = values.lowered_text(checks.column(name))
         elif name not in columns:

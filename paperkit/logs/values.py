@@ -113,8 +113,12 @@ def timestamp(checks: Checks, *, required: bool) -> pd.Series:
     return parsed.astype("datetime64[ns, UTC]")
 
 
-def number(field: str, checks: Checks) -> pd.Series:
-    """A count, token or duration field as float64; skips text that is no number, and negatives."""
+def number(field: str, checks: Checks, *, signed: bool = False) -> pd.Series:
+    """A count, token or duration field as float64; skips text that is no number, and negatives.
+
+    With ``signed``, a negative value is read like any other (a score on a scale such as -2
+    to 2).
+    """
     parts = _Parts(checks.column(field))
     values, bad, as_text = parts.numbers, parts.other, parts.text
     if as_text.notna().any():  # numbers written as strings, "1200"
@@ -124,7 +128,8 @@ def number(field: str, checks: Checks) -> pd.Series:
     bad = bad | (values.notna() & ~np.isfinite(values)).to_numpy()
     show = parts.raw.iat
     checks.skip(bad, lambda r: f"{field}: not a number: {quoted(show[r])}")
-    checks.skip(values < 0, lambda r: f"{field}: negative value {written(show[r])}")
+    if not signed:
+        checks.skip(values < 0, lambda r: f"{field}: negative value {written(show[r])}")
     return values.where(~bad)
 
 
@@ -154,11 +159,16 @@ def duration(field: str, checks: Checks) -> pd.Series:
 
 def success(checks: Checks) -> pd.Series:
     """``success`` as nullable boolean (JSON bools, or "true"/"false" in any case)."""
-    raw = checks.column("success")
+    return flag("success", checks)
+
+
+def flag(field: str, checks: Checks) -> pd.Series:
+    """A true/false field (``success``, ``blind``) as nullable boolean; warns on the rest."""
+    raw = checks.column(field)
     if pd.api.types.infer_dtype(raw, skipna=True) in ("boolean", "empty"):
         return raw.astype("boolean")
     values = _each(raw, _truth)
-    message = "success: expected true or false, got {}; treated as unknown"
+    message = field + ": expected true or false, got {}; treated as unknown"
     checks.warn(raw.notna() & values.isna(), lambda r: message.format(quoted(raw.iat[r])))
     return values.astype("boolean")
 

@@ -28,6 +28,7 @@ _DATED = {
     "errors": "errors.log",
     "interventions": "interventions.log",
     "metrics": "metrics.jsonl",
+    "quality": "quality.jsonl",
 }
 
 

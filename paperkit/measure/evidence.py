@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from paperkit.errors import PaperkitError
+from paperkit.measure import quality as quality_metrics
 from paperkit.measure.intervals import Interval, mean_interval, quantile_interval, wilson
 from paperkit.measure.metrics import Metrics, Number, ai_values, workflow_values
 from paperkit.spec.types import Scope
@@ -33,6 +34,9 @@ _SAMPLED: dict[str, tuple[str, str, float | None]] = {
     "workflows.duration_s.p95": (QUANTILE, "duration_s", 0.95),
     "workflows.steps.mean": (MEAN, "steps", None),
     "units.per_day.mean": (MEAN, "per_day", None),
+    "quality.win_rate": (RATE, "preference", None),
+    "quality.not_worse_rate": (RATE, "preference", None),
+    "quality.score.mean": (MEAN, "score", None),
 }
 
 
@@ -64,11 +68,15 @@ def measure(
     computed: Metrics,
     confidence: float,
     scope: Scope | None = None,
+    quality: pd.DataFrame | None = None,
 ) -> Measurement:
     """Return ``metric`` measured over the whole run, or over the records ``scope`` matches.
 
-    ``ai`` and ``wf`` are the priced worker-ai and workflows frames the metrics came from.
+    ``ai`` and ``wf`` are the priced worker-ai and workflows frames the metrics came from;
+    ``quality`` the judgements of quality.jsonl, for the ``quality.*`` metrics.
     """
+    if metric.startswith("quality."):
+        return _measure_quality(metric, quality, computed, confidence, scope)
     values: dict[str, Number] = computed.values
     if scope is not None:
         ai, wf = _scoped(ai, scope), _scoped(wf, scope)
@@ -94,11 +102,53 @@ def measure(
     return Measurement(metric, _float(value), kind, n, interval)
 
 
-def check_scope(scope: Scope, ai: pd.DataFrame, wf: pd.DataFrame, spec_path: str) -> None:
-    """Raise when a ``where:`` value matches no record, naming the values that exist."""
+def _measure_quality(
+    metric: str,
+    frame: pd.DataFrame | None,
+    computed: Metrics,
+    confidence: float,
+    scope: Scope | None,
+) -> Measurement:
+    """Return a ``quality.*`` metric over the judgements ``scope`` matches (people's by default).
+
+    With no quality.jsonl there is no data at all, as the catalogue says.
+    """
+    kind = kind_of(metric)
+    if frame is None or computed.values.get("quality.judgements") is None:
+        return Measurement(metric, None, kind, None, None)
+    judged = quality_metrics.scoped(frame, scope)
+    values = quality_metrics.values(judged)
+    value = _float(values[metric])
+    if kind == RATE:
+        successes, n = quality_metrics.rate_sample(metric, judged)
+        return Measurement(metric, value, kind, n, wilson(successes, n, confidence))
+    if kind == MEAN:
+        sample = quality_metrics.score_sample(judged)
+        return Measurement(metric, value, kind, len(sample), mean_interval(sample, confidence))
+    return Measurement(metric, value, kind, int(values["quality.judgements"] or 0), None)
+
+
+def check_scope(
+    scope: Scope,
+    ai: pd.DataFrame,
+    wf: pd.DataFrame,
+    spec_path: str,
+    quality: pd.DataFrame | None = None,
+    metric: str = "",
+) -> None:
+    """Raise when a ``where:`` value matches no record, naming the values that exist.
+
+    A ``quality.*`` metric's scope is checked against the judgements; ``where.rater`` may
+    also name a kind of rater (``human``, ``llm``), which must have judged something.
+    """
     for key, wanted in scope.items():
-        frame = wf if key == "workflow_name" else ai
+        if metric.startswith("quality.") and quality is not None:
+            frame = quality
+        else:
+            frame = wf if key == "workflow_name" else ai
         present = sorted({str(v) for v in frame[key].dropna().unique()})
+        if key == "rater":
+            present = sorted(set(quality_metrics.kinds(frame)) | set(present))
         for value in wanted:
             if value not in present:
                 listed = (
@@ -145,6 +195,8 @@ def _exact_n(metric: str, values: dict[str, Number]) -> int | None:
         basis = values.get("units.count")
     elif metric.startswith("dev."):
         basis = values.get(metric.rsplit("_", 1)[0] if metric.endswith("_minutes") else metric)
+    elif metric.startswith("quality."):
+        basis = values.get("quality.judgements")
     else:
         basis = None
     return None if basis is None else int(basis)

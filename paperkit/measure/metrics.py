@@ -14,6 +14,7 @@ from datetime import date
 import pandas as pd
 
 from paperkit.logs.load import Logs
+from paperkit.measure import quality
 from paperkit.measure.costs import (
     Basis,
     CostLine,
@@ -207,6 +208,8 @@ def compute(
     if present["workflows.jsonl"]:
         values.update(workflow_values(wf))
     values.update(_dev_values(logs))
+    if present["quality.jsonl"]:
+        values.update(quality.values(quality.scoped(logs.quality, None)))
 
     count_value = values.get(exp.unit.count)
     unit_values, first, last, per_day = _unit_values(ai, wf, cf, exp, timezone, count_value)

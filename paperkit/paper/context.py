@@ -14,6 +14,7 @@ from typing import Any
 from paperkit import __version__
 from paperkit.logs.load import FILE_NAMES, Logs
 from paperkit.logs.window import Window
+from paperkit.measure.analytics import Analytics
 from paperkit.measure.costs import NOT_COSTED, labels
 from paperkit.measure.criteria import FAIL, INCONCLUSIVE, PASS, CriterionResult, level
 from paperkit.measure.metrics import Metrics
@@ -21,6 +22,7 @@ from paperkit.measure.provenance import Source
 from paperkit.measure.reconcile import Reconciliation
 from paperkit.measure.reprice import Repriced
 from paperkit.measure.series import Trends, failures_by_error
+from paperkit.paper.analytics import analytics_context, analytics_gaps
 from paperkit.paper.breakdowns import error_types, intervention_answers, intervention_summary
 from paperkit.paper.charts import figures
 from paperkit.paper.comparison import comparison_flags, comparison_rows, reprice_lines
@@ -40,6 +42,7 @@ from paperkit.paper.costs import (
     workflows_cost,
 )
 from paperkit.paper.criteria import Outcome, criterion_rows, outcome_lines, proves, unproven
+from paperkit.paper.quality import quality_context, quality_row, quality_unproven
 from paperkit.paper.reconcile import reconciliation_context, reconciliation_gaps
 from paperkit.paper.render import MISSING, num
 from paperkit.paper.wording import count, duration
@@ -72,6 +75,7 @@ class PaperInputs:
     repriced: tuple[Repriced, ...] = ()
     confidence: float = DEFAULT_CONFIDENCE
     reconciliation: Reconciliation | None = None
+    analytics: Analytics | None = None
     trends: Trends | None = None  # None when the spec turns charts off
 
 
@@ -202,6 +206,9 @@ def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[str]:
         lines.append(f"Anything about the {count(skipped, 'log line')} skipped (see Data Quality)")
     if p.reconciliation is not None:
         lines.extend(reconciliation_gaps(p.reconciliation, "cost-breakdown.jsonl"))
+    if p.analytics is not None:
+        lines.extend(analytics_gaps(p.analytics))
+    lines.extend(quality_unproven(p.logs.quality))
     outside = sum(p.left_out.values())
     if outside:
         lines.append(
@@ -293,6 +300,12 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "comparison_rows": (
             comparison_rows(comparison, p.exp, values, running) if comparison else []
         ),
+        "comparison_quality": (
+            quality_row(comparison, p.logs.quality, p.confidence) if comparison else None
+        ),
+        "quality": quality_context(
+            p.logs.quality, p.logs.files["quality.jsonl"].present, p.confidence
+        ),
         "comparison_flags": comparison_flags(comparison, p.exp, running) if comparison else [],
         "reprice_lines": reprice_lines(list(p.repriced)),
         "confidence": level(p.confidence),
@@ -310,6 +323,7 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "reconciliation": (
             reconciliation_context(p.reconciliation) if p.reconciliation is not None else None
         ),
+        "analytics": analytics_context(p.analytics) if p.analytics is not None else None,
         "dev_items": _dev_items(values),
         "interventions": _interventions(p.logs),
         "files": p.logs.files,

@@ -22,6 +22,7 @@ from paperkit.measure.series import (
     interventions_by_answer,
 )
 from paperkit.paper.comparison import reprice_json
+from paperkit.paper.quality import quality_json
 from paperkit.prices.pricing import genai_prices_version
 from paperkit.spec.catalogue import INTEGER_METRICS
 
@@ -49,6 +50,17 @@ def _interval(interval: Interval | None) -> dict[str, Any] | None:
         "method": interval.method,
         "confidence": interval.confidence,
     }
+
+
+def _rounded(value: Any) -> Any:
+    """``value`` with every float at twelve significant digits, as the metrics are."""
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    if isinstance(value, float):
+        return _json_number("", value)
+    return value
 
 
 def _comparison(p: PaperInputs) -> dict[str, Any] | None:
@@ -196,7 +208,11 @@ def results_json(p: PaperInputs) -> str:
             "reason": p.outcome.declared.reason if p.outcome.declared else None,
         },
         "comparison": _comparison(p),
+        "quality": _rounded(
+            quality_json(p.logs.quality, p.logs.files["quality.jsonl"].present, p.confidence)
+        ),
         "reconciliation": p.reconciliation.to_json() if p.reconciliation else None,
+        "analytics": p.analytics.to_json() if p.analytics else None,
         "breakdowns": _breakdowns(p),
         "trends": _trends(p.trends),
         "data_quality": {

@@ -13,8 +13,10 @@ def format_metric(metric: str, value: float | int | None) -> str:
     """Return ``value`` formatted the way the paper shows ``metric`` (rates as %, USD, ms, s)."""
     if value is None:
         return "no data"
-    if metric.endswith(("success_rate", "cost_reduction")):
+    if metric.endswith(("_rate", "cost_reduction")):
         return pct(value)
+    if metric == "quality.score.mean":
+        return num(value, 2)
     if metric.endswith("_usd"):
         return usd(value)
     if "latency_ms" in metric:

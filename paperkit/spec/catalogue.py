@@ -47,8 +47,21 @@ METRIC_NAMES: tuple[str, ...] = (
     "dev.error_fix_minutes",
     "dev.sessions",
     "dev.session_minutes",
+    "quality.judgements",
+    "quality.items",
+    "quality.win_rate",
+    "quality.not_worse_rate",
+    "quality.score.mean",
+    "quality.score.n",
     "comparison.cost_reduction",
     "comparison.latency_ratio",
+    "analytics.ai.calls",
+    "analytics.ai.input_tokens",
+    "analytics.ai.output_tokens",
+    "analytics.ai.neurons",
+    "analytics.ai.cost_usd",
+    "analytics.workflows.executions",
+    "analytics.workflows.failed",
 )
 
 # Metrics that are whole counts (written as JSON integers).
@@ -72,5 +85,13 @@ INTEGER_METRICS: frozenset[str] = frozenset(
         "dev.errors",
         "dev.interventions",
         "dev.sessions",
+        "analytics.ai.calls",
+        "analytics.ai.input_tokens",
+        "analytics.ai.output_tokens",
+        "analytics.workflows.executions",
+        "analytics.workflows.failed",
+        "quality.judgements",
+        "quality.items",
+        "quality.score.n",
     }
 )

@@ -28,6 +28,7 @@ from paperkit.spec.types import (
     UNIT_COUNTS,
     VERDICTS,
     Billing,
+    CloudflareAccount,
     Comparison,
     ComparisonRow,
     Criterion,
@@ -131,6 +132,7 @@ def _spec(node: Node, path: Path) -> Spec:
         "confidence": _confidence,
         "reconcile_tolerance": non_negative,
         "billing": record(Billing, {"plan": choice(PLANS, "plan"), "apply_allowances": boolean}),
+        "cloudflare": record(CloudflareAccount, {"account_id": text}),
         "pricing": _pricing,
         "experiments": _experiments,
     }
@@ -149,6 +151,7 @@ def _spec(node: Node, path: Path) -> Spec:
         confidence=values.get("confidence", DEFAULT_CONFIDENCE),
         reconcile_tolerance=values.get("reconcile_tolerance", DEFAULT_RECONCILE_TOLERANCE),
         billing=values.get("billing", Billing()),
+        cloudflare=values.get("cloudflare", CloudflareAccount()),
     )
 
 
@@ -298,10 +301,11 @@ def _criterion(node: Node, where: str) -> Criterion:
         if scope is not None:
             scope = values["where"] = replace(scope, line=lines["where"])
             for key, _ in scope.items():
-                family = SCOPES[key]
-                if not values["metric"].startswith(family):
+                families = SCOPES[key]
+                if not values["metric"].startswith(families):
+                    allowed = " and ".join(f"{family}*" for family in families)
                     message = (
-                        f"where.{key} applies to {family}* metrics only, not to {values['metric']}"
+                        f"where.{key} applies to {allowed} metrics only, not to {values['metric']}"
                     )
                     raise Invalid(dotted(where, "where"), message, lines["where"])
     return Criterion(**values, line=line_of(node))
@@ -331,6 +335,7 @@ _COMPARISON: dict[str, Parser] = {
     "unit": text,
     "reprice": _reprice,
     "rows": list_of(record(ComparisonRow, dict.fromkeys(_ROW_KEYS, string), required=_ROW_KEYS)),
+    "baseline": text,
 }
 
 

@@ -106,6 +106,13 @@ def spec_schema() -> dict[str, Any]:
                 )
             ),
             "billing": _optional(_billing()),
+            "cloudflare": _optional(
+                _object(
+                    "The Cloudflare account `paperkit import cloudflare` reads from "
+                    "(CLOUDFLARE_ACCOUNT_ID overrides it). Never put the API token here.",
+                    {"account_id": _optional(_text("The account id (not secret)."))},
+                )
+            ),
             "pricing": _optional(_pricing()),
             "experiments": _optional(_experiments()),
         },
@@ -310,18 +317,28 @@ def _criterion() -> dict[str, Any]:
             **dict.fromkeys(_MANUAL_ONLY, _NULL),
         },
     }
-    # Each where key applies to one family of metrics only (where.model to ai.* metrics).
+    # Each where key applies to some families of metrics only (where.operation to ai.* ones).
     schema["allOf"] = [
         {
             "if": {
                 "required": ["where"],
                 "properties": {"where": {"type": "object", **_set(key)}},
             },
-            "then": {"properties": {"metric": {"pattern": "^" + re.escape(family)}}},
+            "then": {
+                "properties": {
+                    "metric": {"pattern": "^(" + "|".join(map(re.escape, families)) + ")"}
+                }
+            },
         }
-        for key, family in SCOPES.items()
+        for key, families in SCOPES.items()
     ]
     return schema
+
+
+_RATER_NOTE = (
+    " human or llm name a kind of rater, any other value one rater's id; without it, quality"
+    " metrics count human raters only."
+)
 
 
 def _scope() -> dict[str, Any]:
@@ -336,11 +353,12 @@ def _scope() -> dict[str, Any]:
         key: _optional(
             {
                 "description": f"Only records with this {key} (or any of a list); applies to "
-                f"{family}* metrics.",
+                f"{' and '.join(family + '*' for family in families)} metrics."
+                + (_RATER_NOTE if key == "rater" else ""),
                 **names,
             }
         )
-        for key, family in SCOPES.items()
+        for key, families in SCOPES.items()
     }
     schema = _object("Measure the metric on some records only.", properties)
     schema["anyOf"] = [_set(key) for key in SCOPES]
@@ -387,6 +405,12 @@ def _comparison() -> dict[str, Any]:
             ),
             "reprice": _optional(reprice),
             "rows": _optional(_list(row, "Extra rows for the comparison table.")),
+            "baseline": _optional(
+                _text(
+                    "The other stack's model as quality.jsonl names it as a baseline, such as "
+                    "openai:gpt-4o: the comparison table gains a quality row."
+                )
+            ),
         },
         required=("name",),
     )

@@ -19,8 +19,17 @@ DEFAULT_CONFIDENCE = 0.95
 DEFAULT_MIN_N = 30
 DEFAULT_RECONCILE_TOLERANCE = 0.05
 
-# What ``where:`` may restrict, and the metric family each key applies to.
-SCOPES = {"model": "ai.", "operation": "ai.", "workflow_name": "workflows."}
+# What ``where:`` may restrict, and the metric families each key applies to.
+SCOPES: dict[str, tuple[str, ...]] = {
+    "model": ("ai.", "quality."),
+    "operation": ("ai.",),
+    "workflow_name": ("workflows.",),
+    "baseline": ("quality.",),
+    "rater": ("quality.",),
+    "rubric": ("quality.",),
+}
+# ``where.rater`` values that name a kind of rater rather than one rater's id.
+RATER_KINDS = ("human", "llm")
 
 # Metrics that can be counted per record, and so per day: the allowed values of unit.count.
 UNIT_COUNTS = ("workflows.executions", "workflows.succeeded", "ai.calls", "ai.succeeded")
@@ -63,6 +72,9 @@ class Scope:
     model: tuple[str, ...] = ()
     operation: tuple[str, ...] = ()
     workflow_name: tuple[str, ...] = ()
+    baseline: tuple[str, ...] = ()
+    rater: tuple[str, ...] = ()  # "human", "llm", or a rater's id
+    rubric: tuple[str, ...] = ()
     line: int | None = None
 
     def items(self) -> list[tuple[str, tuple[str, ...]]]:
@@ -114,6 +126,7 @@ class Comparison:
     unit: str | None = None
     reprice: tuple[Reprice, ...] = ()
     rows: tuple[ComparisonRow, ...] = ()
+    baseline: str | None = None  # the stack's model as quality.jsonl names it, for a quality row
     line: int | None = None
 
 
@@ -142,6 +155,16 @@ class Billing:
 
     plan: str = "paid"
     apply_allowances: bool = False
+
+
+@dataclass(frozen=True)
+class CloudflareAccount:
+    """Which Cloudflare account ``paperkit import`` reads; CLOUDFLARE_ACCOUNT_ID overrides it.
+
+    An account id is not a secret (it is in the dashboard's URLs); the token never goes here.
+    """
+
+    account_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +217,7 @@ class Spec:
     confidence: float = DEFAULT_CONFIDENCE
     reconcile_tolerance: float = DEFAULT_RECONCILE_TOLERANCE
     billing: Billing = field(default_factory=Billing)
+    cloudflare: CloudflareAccount = field(default_factory=CloudflareAccount)
 
     def experiment(self, name: str) -> Experiment | None:
         """The declared experiment called ``name``, or None."""

@@ -13,9 +13,11 @@ from typing import Any
 import click
 
 from paperkit.errors import shown
+from paperkit.importers.quality_csv import import_quality_csv, parse_pairs
 from paperkit.importers.wrangler_tail import TailImport, import_wrangler_tail
 from paperkit.options import CONTEXT, SPEC_OPTION
 from paperkit.tracking.append import log_record
+from paperkit.tracking.cloudflare_commands import cloudflare, cloudflare_workflows
 from paperkit.tracking.init import init_experiment
 from paperkit.tracking.records import KINDS, Kind, field_type
 
@@ -68,8 +70,26 @@ _HELP = {
     "what_user_did": "What the person did.",
     "why_needed": "Why the AI could not do it.",
     "could_ai_have_done_this": "Whether the AI could have done it, such as 'no - security'.",
+    "item_id": "The item judged (a document, a prompt), such as doc-01.",
+    "baseline": "The model compared with, such as openai:gpt-4o (pairwise judgements).",
+    "preference": "Which output was better: model (the candidate), baseline or tie.",
+    "score": "The candidate's score on the scale --min to --max.",
+    "min": "The lowest score of the scale, such as 1.",
+    "max": "The highest score of the scale, such as 5.",
+    "rater": "Who judged: a person's id, or llm:MODEL for an LLM judge.",
+    "rubric": "What was judged, such as accuracy.",
+    "blind": "Whether the rater did not know which output was which.",
+    "notes": "Free text on the judgement.",
 }
-_METAVARS = {"timestamp": "TIME", "number": "N", "money": "USD", "duration": "TEXT", "text": "TEXT"}
+_METAVARS = {
+    "timestamp": "TIME",
+    "number": "N",
+    "money": "USD",
+    "duration": "TEXT",
+    "text": "TEXT",
+    "score": "N",
+    "preference": "model|baseline|tie",
+}
 
 
 def _option_name(field: str) -> str:
@@ -104,8 +124,11 @@ def _log_command(kind: Kind) -> click.Command:
     params: list[click.Parameter] = [click.Argument(["name"])]
     for field in kind.fields:
         required = " Required." if field in kind.required else ""
-        if field == "success":
-            option = click.Option(["--success/--no-success"], default=None, help=_HELP["success"])
+        if field_type(field) in ("success", "flag"):
+            switch = _option_name(field)
+            option = click.Option(
+                [f"{switch}/--no-{switch[2:]}", field], default=None, help=_HELP[field]
+            )
         else:
             text = _HELP.get(field) or f"{field.replace('_', ' ').capitalize()}."
             option = click.Option(
@@ -161,6 +184,61 @@ def wrangler_tail(capture: Path, name: str, spec_path: Path) -> None:
     for problem in result.problems:
         click.echo(f"warning: {problem}", err=True)
     click.echo(f"{name}: {describe(result)}", err=True)
+
+
+import_.add_command(cloudflare)
+import_.add_command(cloudflare_workflows)
+
+
+@import_.command(
+    "quality-csv",
+    context_settings=CONTEXT,
+    short_help="Import quality judgements from a spreadsheet saved as CSV.",
+)
+@click.argument("name")
+@click.argument("sheet", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=FIELD,...",
+    help="Which column holds which field of quality.jsonl (a column named as the field needs "
+    "none). Repeatable.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="FIELD=VALUE,...",
+    help="A field for every row, such as model=@cf/meta/llama-3.1-8b-instruct. Repeatable.",
+)
+@SPEC_OPTION
+def quality_csv(
+    name: str, sheet: Path, maps: tuple[str, ...], sets: tuple[str, ...], spec_path: Path
+) -> None:
+    """Import the judgements of a CSV file into quality.jsonl.
+
+    NAME is the experiment; SHEET the CSV, whose first row names the columns. Each row is
+    checked as `paperkit log quality` checks its options; a bad row is reported and left out.
+    Rows imported before are skipped, so importing the sheet again is safe.
+    """
+    result = import_quality_csv(
+        sheet,
+        spec_path,
+        name,
+        mapping=parse_pairs(maps, "--map"),
+        constants=parse_pairs(sets, "--set"),
+    )
+    for problem in result.problems:
+        click.echo(f"warning: {problem}", err=True)
+    parts = [
+        f"imported {result.imported} judgement{'' if result.imported == 1 else 's'}",
+        f"{result.already} already imported",
+        f"{len(result.problems)} invalid",
+    ]
+    if result.ignored_columns:
+        parts.append("columns ignored: " + ", ".join(result.ignored_columns))
+    click.echo(f"{name}: {'; '.join(parts)} (from {result.rows} rows)", err=True)
 
 
 def describe(result: TailImport) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from paperkit.errors import PaperkitError
+from paperkit.logs import judgements
 from paperkit.logs import load as logs
 from paperkit.logs.durations import parse_minutes
 from paperkit.spec.yamlnodes import suggest
@@ -35,10 +36,41 @@ class Kind:
     fields: tuple[str, ...]
     required: tuple[str, ...]
     summary: str
+    # Rules between the fields of a checked record, raising PaperkitError (quality only).
+    rules: Callable[[dict[str, object], Callable[[str], str]], None] | None = None
 
 
-def _kind(name: str, file: str, fields: str, summary: str, required: str = "") -> Kind:
-    return Kind(name, file, ("timestamp", *fields.split()), tuple(required.split()), summary)
+def _kind(
+    name: str,
+    file: str,
+    fields: str,
+    summary: str,
+    required: str = "",
+    rules: Callable[[dict[str, object], Callable[[str], str]], None] | None = None,
+) -> Kind:
+    fields_ = ("timestamp", *fields.split())
+    return Kind(name, file, fields_, tuple(required.split()), summary, rules)
+
+
+def _judgement(record: dict[str, object], label: Callable[[str], str]) -> None:
+    """The reader's quality.jsonl rules (``paperkit.logs.judgements``), as errors for the writer."""
+    score, low, high = record.get("score"), record.get("min"), record.get("max")
+    if "preference" in record and "baseline" not in record:
+        raise PaperkitError(f"{label('baseline')}: missing; name the model compared with")
+    if "preference" not in record and score is None:
+        message = f"a judgement needs {label('score')} (with {label('min')} and {label('max')})"
+        raise PaperkitError(f"{message} or {label('preference')}")
+    if score is None:
+        return
+    if low is None or high is None:
+        missing = label("min") if low is None else label("max")
+        raise PaperkitError(f"{missing}: missing; a score needs its scale, such as 1 to 5")
+    assert isinstance(score, int | float) and isinstance(low, int | float)
+    assert isinstance(high, int | float)
+    if low >= high:
+        raise PaperkitError(f"{label('min')}: {low} is not below {label('max')} {high}")
+    if not low <= score <= high:
+        raise PaperkitError(f"{label('score')}: {score} is outside the scale {low} to {high}")
 
 
 KINDS: dict[str, Kind] = {
@@ -87,6 +119,14 @@ KINDS: dict[str, Kind] = {
             "iteration reason what_user_did why_needed could_ai_have_done_this time_spent learning",
             "One manual intervention.",
         ),
+        _kind(
+            "quality",
+            "quality.jsonl",
+            "item_id model baseline preference score min max rater rubric blind notes",
+            "One quality judgement: a score, or a preference against a baseline.",
+            required="item_id model rater",
+            rules=_judgement,
+        ),
     )
 }
 
@@ -97,11 +137,16 @@ EXPECTED = {
     "money": "US dollars, 0 or more, such as 0.0135 or $0.0135",
     "duration": "a duration such as 20min, 1h30m or 45 (minutes)",
     "success": "true or false",
+    "flag": "true or false",
+    "score": "a number such as 4 or 3.5",
+    "preference": "model, baseline or tie",
     "text": "text",
 }
 _REQUIRED_HINTS = {
     "model": "the model's name, such as @cf/meta/llama-3.1-8b-instruct",
     "execution_id": "the Workflow instance's id, such as exec_def456",
+    "item_id": "the id of the item judged, such as doc-01",
+    "rater": "who judged: a person's id, or llm:MODEL for an LLM judge",
 }
 # The forms of docs/logs.md "Timestamps"; a fraction of up to 6 digits (what datetime keeps).
 _TIMESTAMP = re.compile(
@@ -116,10 +161,14 @@ _TYPO_CUTOFF = 0.8  # how close an unknown field must be to a known one to be ca
 
 def field_type(field: str) -> str:
     """Return the type of ``field`` (a key of ``EXPECTED``), decided by the reader's tables."""
-    if field in ("timestamp", "success"):
+    if field in ("timestamp", "success", "preference"):
         return field
+    if field in logs.FLAGS:
+        return "flag"
     if field in logs.NUMBERS:
         return "number"
+    if field in logs.SIGNED:
+        return "score"
     if field in _MONEY_FIELDS:
         return "money"
     if field in _DURATION_FIELDS:
@@ -160,6 +209,8 @@ def build_record(
             hint = _REQUIRED_HINTS.get(name, EXPECTED[field_type(name)])
             raise PaperkitError(f"{label(name)}: missing; write {hint}")
     record = {name: _checked(name, given[name], label) for name in kind.fields if name in given}
+    if kind.rules is not None:
+        kind.rules(record, label)
     for name, value in given.items():
         if name not in known:
             record[name] = _extra(name, value, label)
@@ -253,12 +304,33 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _score(value: object) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _preference(value: object) -> str | None:
+    word = value.strip().lower() if isinstance(value, str) else None
+    return word if word in judgements.PREFERENCES else None
+
+
 _CONVERTERS: dict[str, Callable[[object], object]] = {
     "timestamp": _timestamp,
     "number": _number,
     "money": _money,
     "duration": _duration,
     "success": _success,
+    "flag": _success,
+    "score": _score,
+    "preference": _preference,
     "text": _text,
 }
 
