@@ -21,7 +21,8 @@ from paperkit.logs import window
 from paperkit.logs.analytics_log import AnalyticsLog, load_analytics
 from paperkit.logs.load import Logs, load_logs
 from paperkit.measure import analytics, criteria, metrics, provenance, series
-from paperkit.measure.evidence import check_scope, measure
+from paperkit.measure.differences import percentile_confidence
+from paperkit.measure.evidence import Measurement, check_scope, measure, sampled_metrics
 from paperkit.measure.reconcile import reconcile
 from paperkit.measure.reprice import reprice
 from paperkit.paper import context as paper
@@ -183,6 +184,11 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         repriced=tuple(
             reprice(p.ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
         ),
+        samples=tuple(
+            measure(metric, p.ai, p.wf, computed, percentile_confidence(spec.confidence))
+            for metric in sampled_metrics()
+        ),
+        criterion_samples=tuple(_sample(c, p.ai, p.wf, computed, spec) for c in exp.criteria),
     )
     return BuildResult(
         name=name,
@@ -234,6 +240,20 @@ def _judge(
         check_scope(criterion.where, ai, wf, shown(spec.path), judged, criterion.metric)
     measured = measure(criterion.metric, ai, wf, computed, confidence, criterion.where, judged)
     return criteria.judge(criterion, measured, confidence)
+
+
+def _sample(
+    criterion: Criterion, ai: pd.DataFrame, wf: pd.DataFrame, computed: metrics.Metrics, spec: Spec
+) -> Measurement | None:
+    """Return what a diff needs of one criterion's measurement (None when judged by hand).
+
+    Rates and means keep their counts, mean and standard deviation; a percentile keeps its
+    order-statistic interval at the confidence a comparison of two such intervals needs.
+    """
+    if criterion.metric is None:
+        return None
+    confidence = percentile_confidence(criterion.confidence or spec.confidence)
+    return measure(criterion.metric, ai, wf, computed, confidence, criterion.where)
 
 
 def render_all(spec: Spec, names: list[str]) -> list[BuildResult]:

@@ -11,8 +11,10 @@ from typing import Any
 
 import click
 
-from paperkit import __version__
+from paperkit import __version__, index_file
 from paperkit.build import (
+    CRITERIA_FAILED,
+    STALE,
     Built,
     build_each,
     check_strict,
@@ -21,6 +23,9 @@ from paperkit.build import (
     render_experiment,
     worst,
 )
+from paperkit.diffs import against as diff_against
+from paperkit.diffs import overview as diff_overview
+from paperkit.diffs import pair as diff_pair
 from paperkit.errors import DataWarning, shown
 from paperkit.options import CONTEXT, SPEC_OPTION, Group
 from paperkit.paper.summary import summary as summarize
@@ -88,6 +93,13 @@ def cli() -> None:
     is_flag=True,
     help="Print the generated paper instead of writing PAPER.md and results.json.",
 )
+@click.option(
+    "--index",
+    "refresh_index",
+    is_flag=True,
+    help="With --all, also write the index of every experiment (EXPERIMENTS.md beside the "
+    "spec; see paperkit index).",
+)
 def build(
     names: tuple[str, ...],
     build_every: bool,
@@ -99,6 +111,7 @@ def build(
     fail_on_criteria: bool,
     html: bool,
     to_stdout: bool,
+    refresh_index: bool,
 ) -> None:
     """Write PAPER.md and results.json into each experiment's folder.
 
@@ -119,6 +132,11 @@ def build(
         raise click.UsageError("--stdout cannot be combined with --check or --force")
     if to_stdout and html:
         raise click.UsageError("--stdout prints the Markdown paper; drop --html or --stdout")
+    if refresh_index and (not build_every or check or to_stdout):
+        raise click.UsageError(
+            "--index needs --all, and not --check or --stdout (paperkit index --check "
+            "checks the index)"
+        )
     spec = load_spec(spec_path)
     if to_stdout:
         results = render_all(spec, list(names))
@@ -130,11 +148,21 @@ def build(
             click.echo(result.paper, nl=False)
         return
     codes = []
+    every = []
     for built in build_each(
         spec, list(names), strict=strict, force=force, write=not check, html=html
     ):
         codes.append(built.exit_code(check=check, fail_on_criteria=fail_on_criteria))
         _report(built, spec_path, check=check, show_diff=show_diff)
+        every.append(built)
+    if refresh_index:
+        target = index_file.default_path(spec)
+        found = index_file.entries(spec, every, target, written=True)
+        update = index_file.plan_index(target, found)
+        index_file.write_index(update)
+        click.echo(
+            f"index: {'wrote' if update.changed else 'up to date'} {shown(target)}", err=True
+        )
     code = worst(codes)
     if code:
         raise click.exceptions.Exit(code)
@@ -265,6 +293,133 @@ def summary(name: str, spec_path: Path) -> None:
     _warn(result.warnings, spec_path)
     unit = find_experiment(spec, name).unit.name
     click.echo(summarize(json.loads(result.results), name, unit=unit), nl=False)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("names", nargs=-1)
+@click.option(
+    "--against",
+    "rev",
+    metavar="REV",
+    help="Compare with the same experiment at this git revision (a branch, tag or commit).",
+)
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="With --against: compare every experiment in the spec and under its root.",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="With --against: build the revision's logs and spec even where its results.json "
+    "is committed (one from an older paperkit lacks the counts the tests need).",
+)
+@SPEC_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option(
+    "--fail-on-flip",
+    is_flag=True,
+    help="Exit 4 when a criterion went from pass to fail or the outcome got worse.",
+)
+def diff(
+    names: tuple[str, ...],
+    rev: str | None,
+    every: bool,
+    rebuild: bool,
+    spec_path: Path,
+    as_json: bool,
+    fail_on_flip: bool,
+) -> None:
+    """Say what changed between two results, and which changes are larger than their noise.
+
+    paperkit diff NAME --against REV compares an experiment with itself at a git revision
+    (its committed results.json there, or a build of that revision's logs and spec);
+    paperkit diff --all --against REV does so for every experiment; paperkit diff A B
+    compares experiment A (before) with experiment B (after). The new side is built in
+    memory from the working tree. The methods are in docs/diff.md.
+
+    Exit codes: 0 ok, 1 bad input or an unknown revision, 2 usage, 4 a verdict went from
+    pass to fail or the outcome got worse (--fail-on-flip).
+    """
+    if rev is not None and names and every:
+        raise click.UsageError("pass experiment names or --all, not both")
+    if rev is not None and not names and not every:
+        raise click.UsageError("name an experiment to compare, or pass --all")
+    if rev is None and (every or rebuild):
+        raise click.UsageError("--all and --rebuild need --against REV")
+    if rev is None and len(names) != 2:
+        raise click.UsageError(
+            "compare two experiments (paperkit diff A B), or one with a revision "
+            "(paperkit diff NAME --against REV)"
+        )
+    spec = load_spec(spec_path)
+    if rev is not None:
+        compared = diff_against(spec, list(names), rev, rebuild=rebuild)
+    else:
+        compared = [diff_pair(spec, names[0], names[1])]
+    for one in compared:
+        _warn(one.warnings, spec_path)
+        if one.error is not None:
+            click.echo(str(one.error), err=True)
+            click.echo(f"{one.title}: not compared", err=True)
+    if as_json:
+        doc = {"experiments": [one.to_json() for one in compared]}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        parts = [one.markdown() for one in compared]
+        if rev is not None and len(compared) > 1:
+            parts.insert(0, diff_overview(compared, rev))
+        click.echo("\n".join(parts), nl=False)
+    flipped = fail_on_flip and any(one.failed for one in compared)
+    code = worst(
+        [1 if any(one.error for one in compared) else 0, CRITERIA_FAILED if flipped else 0]
+    )
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+@cli.command(name="index", context_settings=CONTEXT)
+@SPEC_OPTION
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the index.  [default: EXPERIMENTS.md beside the spec]",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 3 when the index would change.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite an index block edited by hand, saving the old file as .bak.",
+)
+def index_command(spec_path: Path, output: Path | None, check: bool, force: bool) -> None:
+    """Write the index of every experiment: EXPERIMENTS.md beside the spec.
+
+    One row per experiment: number, title linked to its paper, period, outcome,
+    criteria passed / failed / inconclusive, cost per unit and running cost per
+    unit, records, and whether its paper is current. The table sits between
+    paperkit's markers; text you write around it is kept. Every experiment is built
+    in memory; nothing but the index is written.
+
+    Exit codes: 0 ok, 1 bad input, an edited index block or an experiment that
+    does not build (its row says so), 2 usage, 3 the index would change (--check).
+    """
+    spec = load_spec(spec_path)
+    update = index_file.index(spec, output, force=force, write=not check)
+    where = shown(update.path)
+    for problem in update.failed:
+        click.echo(f"build failed: {problem}", err=True)
+    if check:
+        click.echo(f"{where}: {'stale' if update.changed else 'up to date'}", err=True)
+    else:
+        click.echo(f"wrote {where}" if update.changed else f"{where}: up to date", err=True)
+    code = worst([1 if update.failed else 0, STALE if check and update.changed else 0])
+    if code:
+        raise click.exceptions.Exit(code)
 
 
 for _command in (*COMMANDS, costs):

@@ -23,7 +23,7 @@ ORDER = [
     {"prices"},
     {"measure"},
     {"paper", "templates"},
-    {"build", "atomic"},
+    {"build", "atomic", "revisions", "diffs", "index_file"},
     {"tracking", "importers", "track", "options", "cli", "__main__"},
 ]
 RANK = {name: i for i, names in enumerate(ORDER) for name in names}

@@ -47,6 +47,9 @@ class Measurement:
     ``kind`` is rate, mean, quantile (sampled: they estimate something beyond this run) or
     exact. ``n`` counts the records (or days) behind the value, None when it has no such count.
     ``interval`` is None for exact metrics, and for sampled ones too few records support.
+    ``successes`` (rates) and ``sd`` (means: the sample standard deviation, dividing by
+    ``n - 1``; None below 2 values) are what a later comparison of two runs needs
+    (:mod:`paperkit.measure.differences`); ``q`` is a percentile's quantile (0.95 for p95).
     """
 
     metric: str
@@ -54,6 +57,9 @@ class Measurement:
     kind: str
     n: int | None
     interval: Interval | None
+    successes: int | None = None
+    sd: float | None = None
+    q: float | None = None
 
 
 def kind_of(metric: str) -> str:
@@ -89,17 +95,23 @@ def measure(
     if kind == RATE:
         known = sample.dropna().astype(bool)
         n = len(known)
-        interval = wilson(int(known.sum()), n, confidence)
-    else:
-        numbers = sample.dropna().astype(float).to_numpy()
-        n = len(numbers)
-        q = _SAMPLED[metric][2]
-        interval = (
-            mean_interval(numbers, confidence)
-            if q is None
-            else quantile_interval(numbers, q, confidence)
-        )
-    return Measurement(metric, _float(value), kind, n, interval)
+        successes = int(known.sum())
+        interval = wilson(successes, n, confidence)
+        return Measurement(metric, _float(value), kind, n, interval, successes=successes)
+    numbers = sample.dropna().astype(float).to_numpy()
+    n = len(numbers)
+    q = _SAMPLED[metric][2]
+    if q is None:
+        sd = float(numbers.std(ddof=1)) if n >= 2 else None
+        interval = mean_interval(numbers, confidence)
+        return Measurement(metric, _float(value), kind, n, interval, sd=sd)
+    interval = quantile_interval(numbers, q, confidence)
+    return Measurement(metric, _float(value), kind, n, interval, q=q)
+
+
+def sampled_metrics() -> tuple[str, ...]:
+    """Return the metrics that estimate something beyond this run (rates, means, percentiles)."""
+    return tuple(_SAMPLED)
 
 
 def _measure_quality(

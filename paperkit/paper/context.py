@@ -17,6 +17,7 @@ from paperkit.logs.window import Window
 from paperkit.measure.analytics import Analytics
 from paperkit.measure.costs import NOT_COSTED, labels
 from paperkit.measure.criteria import FAIL, INCONCLUSIVE, PASS, CriterionResult, level
+from paperkit.measure.evidence import Measurement
 from paperkit.measure.metrics import Metrics
 from paperkit.measure.provenance import Source
 from paperkit.measure.reconcile import Reconciliation
@@ -77,6 +78,10 @@ class PaperInputs:
     reconciliation: Reconciliation | None = None
     analytics: Analytics | None = None
     trends: Trends | None = None  # None when the spec turns charts off
+    # What a later diff needs (results.json "samples"): every sampled metric over the whole
+    # run, and each criterion's own measurement, percentiles at the comparison's confidence.
+    samples: tuple[Measurement, ...] = ()
+    criterion_samples: tuple[Measurement | None, ...] = ()
 
 
 def _placeholder(name: str) -> Any:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from paperkit import __version__
 from paperkit.logs.load import FILE_NAMES
+from paperkit.measure.costs import Basis
+from paperkit.measure.evidence import EXACT, MEAN, RATE, Measurement
 from paperkit.measure.intervals import Interval
 from paperkit.measure.series import (
     Group,
@@ -61,6 +63,57 @@ def _rounded(value: Any) -> Any:
     if isinstance(value, float):
         return _json_number("", value)
     return value
+
+
+def sample_json(m: Measurement | None) -> dict[str, Any] | None:
+    """Return what ``paperkit diff`` needs to test a change in a sampled metric, or None.
+
+    A rate keeps its successes and n, a mean its mean, standard deviation and n, a percentile
+    its q, n and order-statistic interval (at the comparison's confidence; see
+    :mod:`paperkit.measure.differences`). Exact metrics need nothing: their change is exact.
+    """
+    if m is None or m.kind == EXACT or m.value is None:
+        return None
+    if m.kind == RATE:
+        return {"kind": m.kind, "successes": m.successes, "n": m.n}
+    if m.kind == MEAN:
+        return {
+            "kind": m.kind,
+            "mean": _json_number("", m.value),
+            "sd": _json_number("", m.sd),
+            "n": m.n,
+        }
+    interval = _interval(m.interval)
+    if interval is not None and m.interval is not None and m.interval.coverage is not None:
+        interval["coverage"] = _json_number("", m.interval.coverage)
+    return {"kind": m.kind, "q": m.q, "n": m.n, "interval": interval}
+
+
+def _costs(p: PaperInputs) -> dict[str, Any]:
+    """Return the cost per unit and the running cost per unit, with how they were obtained.
+
+    The running cost leaves out Claude Code (development, not running). ``basis`` counts the
+    usage records priced, costed at their logged estimate, and left unpriced (which makes
+    every total a lower bound), and the days of logged Claude Code cost.
+    """
+    lines = p.metrics.cost_lines
+    units = p.metrics.values["units.count"]
+    running = [line for line in lines if not line.development]
+    basis = sum((line.basis for line in running), Basis())
+    known = [line.usd for line in running if line.usd is not None]
+    dev_days = sum(line.basis.logged for line in lines if line.development)
+    return {
+        "unit": p.exp.unit.name,
+        "per_unit_usd": _json_number("", p.metrics.values["cost.per_unit_usd"]),
+        "running_per_unit_usd": _json_number("", sum(known) / units) if known and units else None,
+        "basis": {
+            "priced": basis.priced,
+            "logged": basis.logged,
+            "unpriced": basis.unpriced,
+            "development_days": dev_days,
+        },
+        "lower_bound": basis.unpriced > 0,
+    }
 
 
 def _comparison(p: PaperInputs) -> dict[str, Any] | None:
@@ -183,8 +236,11 @@ def results_json(p: PaperInputs) -> str:
             "interval": _interval(r.interval),
             "verdict": r.verdict,
             "reason": r.reason,
+            "sample": sample_json(sample),
         }
-        for r in p.results
+        for r, sample in zip(
+            p.results, p.criterion_samples or (None,) * len(p.results), strict=True
+        )
     ]
     files = {
         name: {
@@ -199,7 +255,14 @@ def results_json(p: PaperInputs) -> str:
     }
     doc = {
         "experiment": p.name,
+        "number": p.exp.number,
+        "title": p.exp.title,
         "metrics": {name: _json_number(name, value) for name, value in values.items()},
+        "samples": {
+            "confidence": p.confidence,
+            "metrics": {m.metric: sample_json(m) for m in p.samples},
+        },
+        "costs": _costs(p),
         "models": models,
         "criteria": criteria,
         "outcome": {
