@@ -6,7 +6,8 @@ by calendar month, so a chart has at most about 30 points and stays readable at 
 bucket with no records has no value (None), never 0: the paper shows it as a gap. A bucket's
 percentile needs at least ``MIN_RECORDS`` records; a thinner bucket has none.
 
-The measure stage; the paper words and draws it (:mod:`paperkit.paper.charts`).
+The measure stage; the paper words and draws it (:mod:`paperkit.paper.trends`,
+:mod:`paperkit.paper.charts`).
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from paperkit.measure.reprice import Repriced
 from paperkit.measure.series import Trends, failures_by_error
 from paperkit.paper.analytics import analytics_context, analytics_gaps
 from paperkit.paper.breakdowns import error_types, intervention_answers, intervention_summary
-from paperkit.paper.charts import figures
 from paperkit.paper.comparison import comparison_flags, comparison_rows, reprice_lines
 from paperkit.paper.costs import (
     comparison_result,
@@ -46,6 +45,7 @@ from paperkit.paper.criteria import Outcome, criterion_rows, outcome_lines, prov
 from paperkit.paper.quality import quality_context, quality_row, quality_unproven
 from paperkit.paper.reconcile import reconciliation_context, reconciliation_gaps
 from paperkit.paper.render import MISSING, num
+from paperkit.paper.trends import figures
 from paperkit.paper.wording import count, duration
 from paperkit.prices.pricing import ModelPriceInfo, genai_prices_version
 from paperkit.prices.rates import Rates
