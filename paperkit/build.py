@@ -17,6 +17,7 @@ import pandas as pd
 
 from paperkit.atomic import write_atomic
 from paperkit.errors import DataWarning, PaperkitError, shown
+from paperkit.logs import claude_code as claude_code_log
 from paperkit.logs import window
 from paperkit.logs.analytics_log import AnalyticsLog, load_analytics
 from paperkit.logs.load import Logs, load_logs
@@ -30,6 +31,7 @@ from paperkit.paper import criteria as paper_criteria
 from paperkit.paper.render import OVERRIDES, render
 from paperkit.paper.results import results_json
 from paperkit.paper.update import BACKUP_SUFFIX, Update, plan
+from paperkit.prices import claude_code as claude_code_prices
 from paperkit.prices import pricing
 from paperkit.prices.rates import Rates, load_rates
 from paperkit.spec.load import placeholder_experiment
@@ -121,6 +123,10 @@ class Priced:
     cf: pd.DataFrame
     prices: tuple[pricing.ModelPriceInfo, ...]
     rates: Rates
+    # The priced requests and prompts of claude-code.jsonl, when the experiment has one.
+    claude: pd.DataFrame | None = None
+    claude_prompts: pd.DataFrame | None = None
+    claude_prices: tuple[claude_code_prices.ClaudePriceInfo, ...] = ()
 
 
 def priced_logs(spec: Spec, name: str) -> Priced:
@@ -132,14 +138,45 @@ def priced_logs(spec: Spec, name: str) -> Priced:
     rates = load_rates()
     wf = pricing.price_workflows(logs.workflows, rates)
     cf = pricing.price_services(logs.cloudflare, rates)
-    return Priced(exp, span, logs, left_out, ai, wf, cf, tuple(prices), rates)
+    claude = claude_code_log.load_claude_code(
+        spec.root / name, display_path=lambda p: relative_to_spec(spec, p)
+    )
+    if claude is None:
+        return Priced(exp, span, logs, left_out, ai, wf, cf, tuple(prices), rates)
+    claude = claude_code_log.within(claude, span)
+    requests, claude_prices = claude_code_prices.price_requests(claude.requests, spec)
+    # claude-code.jsonl joins the other logs' stats, warnings and window counts only when it
+    # exists, so an experiment without it reads exactly as before.
+    logs = dataclasses.replace(
+        logs,
+        files={**logs.files, claude_code_log.FILE_NAME: claude.stats},
+        warnings=(*logs.warnings, *claude.warnings),
+    )
+    if claude.left_out:
+        left_out = {**left_out, claude_code_log.FILE_NAME: claude.left_out}
+    return Priced(
+        exp,
+        span,
+        logs,
+        left_out,
+        ai,
+        wf,
+        cf,
+        tuple(prices),
+        rates,
+        requests,
+        claude.prompts,
+        claude_prices,
+    )
 
 
 def render_experiment(spec: Spec, name: str) -> BuildResult:
     """Return the paper and results.json of one experiment without writing anything."""
     p = priced_logs(spec, name)
     exp, logs = p.exp, p.logs
-    computed = metrics.compute(logs, p.ai, p.wf, p.cf, exp, spec.timezone)
+    computed = metrics.compute(
+        logs, p.ai, p.wf, p.cf, exp, spec.timezone, claude=p.claude, prompts=p.claude_prompts
+    )
     imported = load_analytics(spec.root / name, display_path=lambda f: relative_to_spec(spec, f))
     compared = None
     if imported is not None:
@@ -154,7 +191,15 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
             billing=spec.billing,
         )
         computed = dataclasses.replace(computed, values={**computed.values, **compared.values})
-    gaps = reconcile(p.ai, p.wf, p.cf, logs.cost_breakdown, spec.timezone, spec.reconcile_tolerance)
+    gaps = reconcile(
+        p.ai,
+        p.wf,
+        p.cf,
+        logs.cost_breakdown,
+        spec.timezone,
+        spec.reconcile_tolerance,
+        claude=p.claude,
+    )
     results = tuple(_judge(c, p.ai, p.wf, logs.quality, computed, spec) for c in exp.criteria)
     outcome = paper_criteria.outcome_of(criteria.outcome(results), exp, results)
     warnings = logs.warnings + (imported.warnings if imported is not None else ())
@@ -179,16 +224,26 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         spec_sha=provenance.file_hash(spec.path),
         confidence=spec.confidence,
         reconciliation=gaps,
+        claude_prices=p.claude_prices,
         analytics=compared,
         trends=_trends(p, spec) if exp.charts else None,
         repriced=tuple(
             reprice(p.ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
         ),
         samples=tuple(
-            measure(metric, p.ai, p.wf, computed, percentile_confidence(spec.confidence))
+            measure(
+                metric,
+                p.ai,
+                p.wf,
+                computed,
+                percentile_confidence(spec.confidence),
+                quality=logs.quality,
+            )
             for metric in sampled_metrics()
         ),
-        criterion_samples=tuple(_sample(c, p.ai, p.wf, computed, spec) for c in exp.criteria),
+        criterion_samples=tuple(
+            _sample(c, p.ai, p.wf, logs.quality, computed, spec) for c in exp.criteria
+        ),
     )
     return BuildResult(
         name=name,
@@ -243,7 +298,12 @@ def _judge(
 
 
 def _sample(
-    criterion: Criterion, ai: pd.DataFrame, wf: pd.DataFrame, computed: metrics.Metrics, spec: Spec
+    criterion: Criterion,
+    ai: pd.DataFrame,
+    wf: pd.DataFrame,
+    quality: pd.DataFrame | None,
+    computed: metrics.Metrics,
+    spec: Spec,
 ) -> Measurement | None:
     """Return what a diff needs of one criterion's measurement (None when judged by hand).
 
@@ -253,7 +313,7 @@ def _sample(
     if criterion.metric is None:
         return None
     confidence = percentile_confidence(criterion.confidence or spec.confidence)
-    return measure(criterion.metric, ai, wf, computed, confidence, criterion.where)
+    return measure(criterion.metric, ai, wf, computed, confidence, criterion.where, quality)
 
 
 def render_all(spec: Spec, names: list[str]) -> list[BuildResult]:

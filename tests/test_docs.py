@@ -191,5 +191,5 @@ def test_every_template_file_is_listed() -> None:
 def test_the_index_links_every_page() -> None:
     index = (DOCS / "index.md").read_text(encoding="utf-8")
     pages = {p.name for p in DOCS.glob("*.md")} - {"index.md"}
-    linked = set(re.findall(r"\]\(([a-z_]+\.md)\)", _section(index, "## Documentation")))
+    linked = set(re.findall(r"\]\(([a-z_-]+\.md)\)", _section(index, "## Documentation")))
     assert linked == pages

@@ -174,6 +174,16 @@ def test_the_accuracy_criterion_is_measured_and_inconclusive() -> None:
     assert accuracy["interval"]["high"] == pytest.approx(0.741802, abs=1e-6)
     assert accuracy["verdict"] == "inconclusive"
     assert accuracy["reason"] == "n = 20 is below min_n 30; too few to judge"
+    # What paperkit diff needs of it: the 11 not-worse judgements of the 20.
+    assert accuracy["sample"] == {"kind": "rate", "successes": 11, "n": 20}
+
+
+def test_the_pooled_quality_samples_by_hand() -> None:
+    # People's judgements of both baselines, pooled: not worse (3 + 8) + (2 + 7) = 20 of 40;
+    # wins 3 + 2 = 5 of the 5 + 9 + 11 = 25 that were not ties.
+    samples = QUALITY["samples"]["metrics"]
+    assert samples["quality.not_worse_rate"] == {"kind": "rate", "successes": 20, "n": 40}
+    assert samples["quality.win_rate"] == {"kind": "rate", "successes": 5, "n": 25}
 
 
 def test_the_quality_section_numbers_by_hand() -> None:

@@ -33,6 +33,12 @@ GOLDEN = [
         CASES / "undeclared/expected",
         id="undeclared",
     ),
+    pytest.param(
+        CASES / "claude-code/experiments.yaml",
+        "dev",
+        CASES / "claude-code/expected",
+        id="claude-code",
+    ),
 ]
 
 

@@ -24,6 +24,12 @@ workflows.cost_usd units.count units.per_day.mean units.per_day.min days cost.wo
 cost.workflows_usd cost.d1_usd cost.kv_usd cost.r2_usd cost.claude_code_usd cost.total_usd
 cost.per_unit_usd cost.per_1k_units_usd dev.iterations dev.errors dev.interventions
 dev.intervention_minutes dev.error_fix_minutes dev.sessions dev.session_minutes
+dev.claude_code.requests dev.claude_code.input_tokens dev.claude_code.output_tokens
+dev.claude_code.cache_write_tokens dev.claude_code.cache_read_tokens dev.claude_code.cost_usd
+dev.claude_code.unpriced_requests dev.claude_code.sessions dev.claude_code.prompts
+dev.claude_code.api_errors dev.claude_code.tool_calls dev.claude_code.active_minutes
+dev.claude_code.cache_read_share dev.claude_code.subagent_cost_share
+dev.claude_code.cost_per_session_usd
 quality.judgements quality.items quality.win_rate quality.not_worse_rate quality.score.mean
 quality.score.n
 comparison.cost_reduction comparison.latency_ratio analytics.ai.calls analytics.ai.input_tokens
@@ -74,7 +80,7 @@ def values_of(tmp_path: Path, logs: dict[str, str], spec: str = SPEC) -> dict[st
 
 def test_values_hold_exactly_the_catalogue_names(tmp_path: Path) -> None:
     assert sorted(values_of(tmp_path, {})) == sorted(CATALOGUE)
-    assert len(CATALOGUE) == 59
+    assert len(CATALOGUE) == 74  # 59, and 15 dev.claude_code.* from claude-code.jsonl
 
 
 def test_absent_files_give_null_for_every_metric(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from paperkit.prices.pricing import LIST_PRICE, LOGGED, PRICE_DATA, SPEC, UNPRIC
 
 # cloudflare.jsonl resources that have their own log file, and so are not costed from it.
 NOT_COSTED = ("worker_ai", "workers_ai", "workflows")
+DEV_LABEL = "Claude Code (development)"
 _RESOURCE_LABELS = {"d1": "D1", "kv": "KV", "r2": "R2"}
 
 
@@ -75,12 +76,20 @@ def source_label(basis: Basis, priced_word: str) -> str:
 
 
 def cost_lines(
-    ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, cb: pd.DataFrame, present: dict[str, bool]
+    ai: pd.DataFrame,
+    wf: pd.DataFrame,
+    cf: pd.DataFrame,
+    cb: pd.DataFrame,
+    present: dict[str, bool],
+    *,
+    claude: pd.DataFrame | None = None,
 ) -> tuple[CostLine, ...]:
     """Return the cost lines of the Cost Breakdown, in the paper's order.
 
     ``ai``, ``wf`` and ``cf`` are the priced worker-ai, workflows and cloudflare frames, ``cb``
-    the cost-breakdown frame, and ``present`` tells which log files exist.
+    the cost-breakdown frame, and ``present`` tells which log files exist. ``claude``, the
+    priced requests of claude-code.jsonl, replaces the Claude Code cost cost-breakdown.jsonl
+    records (which is then reconciled against it instead).
     """
     lines: list[CostLine] = []
     if present["worker-ai.jsonl"]:
@@ -104,12 +113,17 @@ def cost_lines(
                 basis = basis_of(records["cost_source"])
                 label = _RESOURCE_LABELS.get(resource, resource)
                 lines.append(CostLine(label, sum_known(records["cost_usd"]), basis, "list price"))
-    claude = cb["claude_code_cost"] if present["cost-breakdown.jsonl"] else pd.Series(dtype=float)
-    if claude.notna().any():
-        basis = Basis(logged=int(claude.notna().sum()))
+    if claude is not None:
+        basis = basis_of(claude["cost_source"])
+        usd = sum_known(claude["cost_usd"])
         lines.append(
-            CostLine("Claude Code (development)", sum_known(claude), basis, "", development=True)
+            CostLine(DEV_LABEL, usd, basis, "Claude Code requests priced", development=True)
         )
+        return tuple(lines)
+    logged = cb["claude_code_cost"] if present["cost-breakdown.jsonl"] else pd.Series(dtype=float)
+    if logged.notna().any():
+        basis = Basis(logged=int(logged.notna().sum()))
+        lines.append(CostLine(DEV_LABEL, sum_known(logged), basis, "", development=True))
     return tuple(lines)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,6 +79,13 @@ def judge(criterion: Criterion, measured: Measurement | None, confidence: float)
         reason = f"no data for {c.metric}{scope}"
         return CriterionResult(c, None, INCONCLUSIVE, reason, measured, "no data")
     point = PASS if _OPS[c.op](value, c.target) else FAIL
+    if measured.kind == EXACT and measured.lower_bound:
+        # The true value is at least ``value``: judged as the interval [value, infinity).
+        bound = side(c.op, c.target, Interval(value, math.inf, "lower bound", 1.0, measured.n or 0))
+        if bound == INCONCLUSIVE:
+            reason = f"{rule}: {value:g} is a lower bound (unpriced requests left out)"
+            return CriterionResult(c, value, INCONCLUSIVE, reason, measured, "a lower bound")
+        return _result(c, value, bound, f"{rule} (a lower bound)", measured)
     if measured.kind == EXACT:
         return _result(c, value, point, f"{rule} (exact)", measured)
     n = measured.n or 0

@@ -60,6 +60,8 @@ class Measurement:
     successes: int | None = None
     sd: float | None = None
     q: float | None = None
+    # True when the value leaves unpriced records out, so the true value may be higher.
+    lower_bound: bool = False
 
 
 def kind_of(metric: str) -> str:
@@ -90,7 +92,9 @@ def measure(
     value = values.get(metric)
     kind = kind_of(metric)
     if kind == EXACT:
-        return Measurement(metric, _float(value), kind, _exact_n(metric, values), None)
+        n = _exact_n(metric, values)
+        lower = _lower_bound(metric, values)
+        return Measurement(metric, _float(value), kind, n, None, lower_bound=lower)
     sample = _sample(metric, ai, wf, computed)
     if kind == RATE:
         known = sample.dropna().astype(bool)
@@ -133,10 +137,13 @@ def _measure_quality(
     value = _float(values[metric])
     if kind == RATE:
         successes, n = quality_metrics.rate_sample(metric, judged)
-        return Measurement(metric, value, kind, n, wilson(successes, n, confidence))
+        interval = wilson(successes, n, confidence)
+        return Measurement(metric, value, kind, n, interval, successes=successes)
     if kind == MEAN:
         sample = quality_metrics.score_sample(judged)
-        return Measurement(metric, value, kind, len(sample), mean_interval(sample, confidence))
+        n = len(sample)
+        sd = float(np.std(sample, ddof=1)) if n >= 2 else None
+        return Measurement(metric, value, kind, n, mean_interval(sample, confidence), sd=sd)
     return Measurement(metric, value, kind, int(values["quality.judgements"] or 0), None)
 
 
@@ -195,9 +202,27 @@ def _sample(metric: str, ai: pd.DataFrame, wf: pd.DataFrame, computed: Metrics) 
     return frame[column]
 
 
+# Costs that leave Claude Code's unpriced requests out (claude-code.jsonl), so are lower bounds.
+_CLAUDE_COSTS = (
+    "dev.claude_code.cost_usd",
+    "dev.claude_code.cost_per_session_usd",
+    "cost.claude_code_usd",
+    "cost.total_usd",
+    "cost.per_unit_usd",
+    "cost.per_1k_units_usd",
+)
+
+
+def _lower_bound(metric: str, values: dict[str, Number]) -> bool:
+    """Whether ``metric`` is a cost some unpriced Claude Code request is left out of."""
+    return metric in _CLAUDE_COSTS and bool(values.get("dev.claude_code.unpriced_requests"))
+
+
 def _exact_n(metric: str, values: dict[str, Number]) -> int | None:
     """Return the count an exact metric is computed over (the n column), when it has one."""
-    if metric.startswith("ai."):
+    if metric.startswith("dev.claude_code."):
+        basis = values.get("dev.claude_code.requests")
+    elif metric.startswith("ai."):
         basis = values.get("ai.calls")
     elif metric.startswith("workflows."):
         basis = values.get("workflows.executions")

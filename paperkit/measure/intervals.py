@@ -45,7 +45,7 @@ from typing import Literal
 import numpy as np
 from scipy import special
 
-Method = Literal["Wilson", "t", "order statistic"]
+Method = Literal["Wilson", "t", "order statistic", "lower bound"]
 
 OPS = (">=", ">", "<=", "<", "==")
 

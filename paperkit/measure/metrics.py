@@ -23,6 +23,7 @@ from paperkit.measure.costs import (
     resource_cost,
     source_label,
 )
+from paperkit.measure.dev import ClaudeCodeActivity, activity
 from paperkit.measure.stats import count_total, mean, outcomes, quantile, sum_known
 from paperkit.prices.pricing import LOGGED, UNPRICED
 from paperkit.spec.catalogue import METRIC_NAMES
@@ -60,6 +61,7 @@ class Metrics:
     first_day: date | None
     last_day: date | None
     units_per_day: tuple[tuple[date, int], ...]
+    claude: ClaudeCodeActivity | None = None  # from claude-code.jsonl, when there is one
 
     def __getitem__(self, name: str) -> Number:
         return self.values[name]
@@ -195,11 +197,16 @@ def compute(
     cf: pd.DataFrame,
     exp: Experiment,
     timezone: str,
+    *,
+    claude: pd.DataFrame | None = None,
+    prompts: pd.DataFrame | None = None,
 ) -> Metrics:
     """Return every catalogue metric for one experiment, from its priced frames.
 
     ``ai``, ``wf`` and ``cf`` are the worker-ai, workflows and cloudflare frames with the
-    ``cost_usd``/``cost_source`` columns added by :mod:`paperkit.prices.pricing`.
+    ``cost_usd``/``cost_source`` columns added by :mod:`paperkit.prices.pricing`; ``claude`` and
+    ``prompts`` the priced requests and the prompts of claude-code.jsonl, when it exists
+    (then the Claude Code cost comes from them, not from cost-breakdown.jsonl).
     """
     present = {name: stats.present for name, stats in logs.files.items()}
     values: dict[str, Number] = dict.fromkeys(METRIC_NAMES)
@@ -208,6 +215,10 @@ def compute(
     if present["workflows.jsonl"]:
         values.update(workflow_values(wf))
     values.update(_dev_values(logs))
+    dev = None
+    if claude is not None and prompts is not None:
+        dev = activity(claude, prompts)
+        values.update(dev.values)
     if present["quality.jsonl"]:
         values.update(quality.values(quality.scoped(logs.quality, None)))
 
@@ -215,7 +226,7 @@ def compute(
     unit_values, first, last, per_day = _unit_values(ai, wf, cf, exp, timezone, count_value)
     values.update(unit_values)
 
-    lines = cost_lines(ai, wf, cf, logs.cost_breakdown, present)
+    lines = cost_lines(ai, wf, cf, logs.cost_breakdown, present, claude=claude)
     values["cost.worker_ai_usd"] = resource_cost(lines, "Worker AI")
     values["cost.workflows_usd"] = resource_cost(lines, "Workflows")
     values["cost.d1_usd"] = resource_cost(lines, "D1")
@@ -247,4 +258,4 @@ def compute(
     workflow_failures = tuple(
         sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
     )
-    return Metrics(values, models, ai_total, workflow_failures, lines, first, last, per_day)
+    return Metrics(values, models, ai_total, workflow_failures, lines, first, last, per_day, dev)

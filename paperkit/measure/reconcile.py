@@ -8,6 +8,10 @@ Three comparisons (docs/reconciliation.md):
    logs' cost for the same day and resource;
 3. each ``cost-breakdown.jsonl`` line's ``total_cost`` against the sum of its parts.
 
+When the experiment has ``claude-code.jsonl``, comparison 2 also sets each day's
+``claude_code_cost`` against the cost of that day's Claude Code requests, and lists the days
+with requests but no ``cost-breakdown.jsonl`` line.
+
 A gap is flagged when ``|a - b| > tolerance * max(|a|, |b|)``. A figure that is missing stays
 None and is not compared: a missing figure is never read as $0.
 """
@@ -38,6 +42,7 @@ BREAKDOWN_RESOURCES = (
 )
 # The parts that total_cost should add up to (Claude Code has no raw log, but is a part).
 BREAKDOWN_PARTS = (*(column for column, _ in BREAKDOWN_RESOURCES), "claude_code_cost")
+CLAUDE_CODE = ("claude_code_cost", "Claude Code")  # compared only with claude-code.jsonl
 
 COMPARED = "compared"
 
@@ -122,6 +127,9 @@ class Reconciliation:
     logged_vs_priced_totals: tuple[LoggedVsPriced, ...]  # per model, whole period
     breakdown_vs_logs: tuple[BreakdownVsLogs, ...]
     breakdown_totals: tuple[BreakdownTotal, ...]
+    # With claude-code.jsonl: the days with Claude Code requests and no cost-breakdown line.
+    claude_code: bool = False
+    claude_days_without_breakdown: tuple[date, ...] = ()
 
     @property
     def flagged(self) -> tuple[Row, ...]:
@@ -140,7 +148,7 @@ class Reconciliation:
         Floats keep 12 significant digits (as the rest of results.json), missing is None, days
         are ISO dates; rows keep the order of the tuples, which is sorted.
         """
-        return {
+        found: dict[str, Any] = {
             "tolerance": self.tolerance,
             "flagged": len(self.flagged),
             "logged_vs_priced": {
@@ -150,6 +158,10 @@ class Reconciliation:
             "breakdown_vs_logs": [_plain_row(r) for r in self.breakdown_vs_logs],
             "breakdown_totals": [_plain_row(r) for r in self.breakdown_totals],
         }
+        if self.claude_code:
+            days = self.claude_days_without_breakdown
+            found["claude_code_days_without_breakdown"] = [_plain(d) for d in days]
+        return found
 
 
 def reconcile(
@@ -159,6 +171,8 @@ def reconcile(
     cost_breakdown: pd.DataFrame,
     timezone: str,
     tolerance: float = DEFAULT_RECONCILE_TOLERANCE,
+    *,
+    claude: pd.DataFrame | None = None,
 ) -> Reconciliation:
     """Return the three cost comparisons of one experiment, each row flagged or not.
 
@@ -169,18 +183,28 @@ def reconcile(
     flagged when ``|a - b| > tolerance * max(|a|, |b|)``, so two zeros are never flagged; a pair
     with a missing side is not compared (gap None, not flagged), never read as 0.
     It exists so that a paper catches the costs nobody reconciled: estimates far from the
-    price, or a breakdown that disagrees with the logs it summarises.
+    price, or a breakdown that disagrees with the logs it summarises. ``claude``, the priced
+    requests of claude-code.jsonl, makes ``claude_code_cost`` one more figure to check.
     """
     if not (math.isfinite(tolerance) and tolerance >= 0):
         raise ValueError(f"tolerance must be a fraction of 0 or more, got {tolerance!r}")
     by_day, by_model = _logged_vs_priced(ai, timezone, tolerance)
     days = _breakdown_days(cost_breakdown, timezone)
+    raw = _raw_costs(ai, wf, cf, timezone, claude)
+    resources = BREAKDOWN_RESOURCES + ((CLAUDE_CODE,) if claude is not None else ())
+    missing: tuple[date, ...] = ()
+    if claude is not None:
+        worked = {_date(d) for d in _local_day(claude["timestamp"], timezone).dropna().unique()}
+        logged = {_date(d) for d in days["day"].dropna().unique()}
+        missing = tuple(sorted(d for d in worked - logged if d is not None))
     return Reconciliation(
         tolerance=tolerance,
         logged_vs_priced=by_day,
         logged_vs_priced_totals=by_model,
-        breakdown_vs_logs=_breakdown_vs_logs(ai, wf, cf, cost_breakdown, days, timezone, tolerance),
+        breakdown_vs_logs=_breakdown_vs_logs(cost_breakdown, days, raw, resources, tolerance),
         breakdown_totals=_breakdown_totals(cost_breakdown, days, tolerance),
+        claude_code=claude is not None,
+        claude_days_without_breakdown=missing,
     )
 
 
@@ -291,12 +315,20 @@ def _breakdown_days(cb: pd.DataFrame, timezone: str) -> pd.DataFrame:
     )
 
 
-def _raw_costs(ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, timezone: str) -> pd.DataFrame:
+def _raw_costs(
+    ai: pd.DataFrame,
+    wf: pd.DataFrame,
+    cf: pd.DataFrame,
+    timezone: str,
+    claude: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Return the raw logs' cost per (resource, day): the sum of known costs and the counts."""
     sources = [("Worker AI", ai), ("Workflows", wf)] + [
         (label, cf[cf["resource"] == column.removesuffix("_cost")])
         for column, label in BREAKDOWN_RESOURCES[2:]
     ]
+    if claude is not None:
+        sources.append((CLAUDE_CODE[1], claude))
     raw = pd.concat(
         [
             pd.DataFrame(
@@ -320,12 +352,10 @@ def _raw_costs(ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, timezone: s
 
 
 def _breakdown_vs_logs(
-    ai: pd.DataFrame,
-    wf: pd.DataFrame,
-    cf: pd.DataFrame,
     cb: pd.DataFrame,
     days: pd.DataFrame,
-    timezone: str,
+    raw: pd.DataFrame,
+    resources: tuple[tuple[str, str], ...],
     tolerance: float,
 ) -> tuple[BreakdownVsLogs, ...]:
     """Return comparison 2: each figure the breakdown gives against the raw logs' day cost."""
@@ -340,12 +370,12 @@ def _breakdown_vs_logs(
                     **{name: days[name].to_numpy() for name in days.columns},
                 }
             )
-            for order, (column, label) in enumerate(BREAKDOWN_RESOURCES)
+            for order, (column, label) in enumerate(resources)
         ],
         ignore_index=True,
     )
     figures = figures[figures["breakdown_usd"].notna()]
-    table = figures.merge(_raw_costs(ai, wf, cf, timezone), on=["resource", "day"], how="left")
+    table = figures.merge(raw, on=["resource", "day"], how="left")
     table = table.sort_values(["day", "line", "order"], na_position="last", kind="stable")
     for name in ("raw_records", "raw_logged", "raw_unpriced"):
         table[name] = table[name].fillna(0)

@@ -50,7 +50,8 @@ def comparison_rows(
     plural = exp.unit.name + "s"
     theirs = comparison.cost_per_1k_units_usd
     lower = running.basis.unpriced > 0
-    rows = [_row(f"Cost per 1K {plural}", values["cost.per_1k_units_usd"], theirs, usd, lower)]
+    total = values["cost.per_1k_units_usd"]
+    rows = [_row(f"Cost per 1K {plural}", total, theirs, usd, running.lower_bound)]
     if running.per_1k is not None:
         label = f"Cost per 1K {plural}, without development"
         rows.append(_row(label, running.per_1k, theirs, usd, lower))

@@ -25,6 +25,7 @@ from paperkit.measure.reprice import Repriced
 from paperkit.measure.series import Trends, failures_by_error
 from paperkit.paper.analytics import analytics_context, analytics_gaps
 from paperkit.paper.breakdowns import error_types, intervention_answers, intervention_summary
+from paperkit.paper.claude_code import claude_dev, claude_prices
 from paperkit.paper.comparison import comparison_flags, comparison_rows, reprice_lines
 from paperkit.paper.costs import (
     comparison_result,
@@ -47,6 +48,7 @@ from paperkit.paper.reconcile import reconciliation_context, reconciliation_gaps
 from paperkit.paper.render import MISSING, num
 from paperkit.paper.trends import figures
 from paperkit.paper.wording import count, duration
+from paperkit.prices.claude_code import ClaudePriceInfo
 from paperkit.prices.pricing import ModelPriceInfo, genai_prices_version
 from paperkit.prices.rates import Rates
 from paperkit.spec.types import DEFAULT_CONFIDENCE, Experiment
@@ -76,6 +78,7 @@ class PaperInputs:
     repriced: tuple[Repriced, ...] = ()
     confidence: float = DEFAULT_CONFIDENCE
     reconciliation: Reconciliation | None = None
+    claude_prices: tuple[ClaudePriceInfo, ...] = ()
     analytics: Analytics | None = None
     trends: Trends | None = None  # None when the spec turns charts off
     # What a later diff needs (results.json "samples"): every sampled metric over the whole
@@ -130,6 +133,19 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
                 "text": (
                     f"{count(len(logs.cost_breakdown), 'record')}, with Claude Code cost "
                     "(cost-breakdown.jsonl)"
+                ),
+            }
+        )
+    if "claude-code.jsonl" in f:
+        claude = p.metrics.values
+        items.append(
+            {
+                "label": "Claude Code transcripts",
+                "text": (
+                    f"{num(claude['dev.claude_code.requests'])} API requests and "
+                    f"{num(claude['dev.claude_code.prompts'])} prompts over "
+                    f"{num(claude['dev.claude_code.sessions'])} sessions: tokens, tools, "
+                    "errors and cost (claude-code.jsonl)"
                 ),
             }
         )
@@ -288,7 +304,7 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "unit_count_metric": p.exp.unit.count,
         "cost_rows": cost_rows(p.metrics, units),
         "total_basis": total_basis(running),
-        "cost_lower_bound": running.basis.unpriced > 0,
+        "cost_lower_bound": running.lower_bound,
         "running_per_1k": running.per_1k,
         "running_reduction": running_reduction(running, comparison),
         "cost_change": cost_change,
@@ -330,18 +346,25 @@ def context(p: PaperInputs) -> dict[str, Any]:
         ),
         "analytics": analytics_context(p.analytics) if p.analytics is not None else None,
         "dev_items": _dev_items(values),
+        "claude_dev": claude_dev(p.metrics, p.logs),
         "interventions": _interventions(p.logs),
         "files": p.logs.files,
-        "file_rows": [_file_row(p.logs, n) for n in FILE_NAMES],
+        "file_rows": [_file_row(p.logs, n) for n in _read_files(p.logs)],
         "warnings": [str(w) for w in p.logs.warnings],
         "warning_limit": WARNING_LIMIT,
         "data_notes": _data_notes(p.logs),
-        "prices": prices(p.prices, p.logs, p.rates),
+        "prices": prices(p.prices, p.logs, p.rates) + claude_prices(p.claude_prices),
         "paperkit_version": __version__,
         "genai_prices_version": genai_prices_version(),
         "folder": p.folder,
         "spec_name": p.spec_name,
     }
+
+
+def _read_files(logs: Logs) -> list[str]:
+    """Return the files of the Data Quality table: the fixed ones, then claude-code.jsonl
+    when it exists (an optional file, listed only when present)."""
+    return [*FILE_NAMES, *(name for name in logs.files if name not in FILE_NAMES)]
 
 
 def _file_row(logs: Logs, name: str) -> dict[str, str]:

@@ -26,12 +26,24 @@ class RunningCost:
     ``basis`` counts how their records were costed, all lines together; ``per_1k`` is their
     known cost per 1,000 units, None without a Claude Code line (it would equal the total),
     without a known cost or without units; ``dev_days`` counts the days of Claude Code cost
-    in cost-breakdown.jsonl (0 without a Claude Code line).
+    in cost-breakdown.jsonl (0 without a Claude Code line, or with one priced from
+    claude-code.jsonl, whose requests ``dev_basis`` counts).
     """
 
     basis: Basis
     per_1k: float | None
     dev_days: int
+    dev_basis: Basis = Basis()  # of a Claude Code line priced from claude-code.jsonl
+
+    @property
+    def has_dev(self) -> bool:
+        """True when there is a Claude Code line, logged per day or priced per request."""
+        return bool(self.dev_days or self.dev_basis.priced or self.dev_basis.unpriced)
+
+    @property
+    def lower_bound(self) -> bool:
+        """True when some record of the total, Claude Code's included, is unpriced."""
+        return bool(self.basis.unpriced or self.dev_basis.unpriced)
 
 
 def _basis_text(basis: Basis, priced_word: str, logged_word: str = "logged cost_estimate") -> str:
@@ -112,7 +124,7 @@ def cost_rows(metrics: Metrics, units: float | None) -> list[dict[str, Any]]:
         share = None if line.usd is None or not total else line.usd / float(total)
         basis = (
             f"{line.basis.logged} days in cost-breakdown.jsonl"
-            if line.development
+            if line.development and line.basis.logged
             else _basis_text(line.basis, line.priced_by)
         )
         rows.append({"label": line.label, "per_1k": per_1k, "share": share, "basis": basis})
@@ -125,22 +137,30 @@ def running_cost(metrics: Metrics) -> RunningCost:
     basis = Basis()
     running: list[float] = []
     dev_days = 0
+    dev_basis = Basis()
     for line in metrics.cost_lines:
         if line.development:
-            dev_days = line.basis.logged
+            if line.basis.logged:
+                dev_days = line.basis.logged
+            else:
+                dev_basis = line.basis
             continue
         basis = basis + line.basis
         if line.usd is not None:
             running.append(line.usd)
     per_1k = sum(running) / units * 1000.0 if running and units else None
-    return RunningCost(basis, per_1k if dev_days else None, dev_days)
+    result = RunningCost(basis, None, dev_days, dev_basis)
+    return RunningCost(basis, per_1k if result.has_dev else None, dev_days, dev_basis)
 
 
 def total_basis(running: RunningCost) -> str:
     """Return how the total's records were costed, e.g. "540 priced, 6 days of Claude Code cost"."""
-    return _basis_text(running.basis, "priced") + (
-        f", {running.dev_days} days of Claude Code cost" if running.dev_days else ""
-    )
+    text = _basis_text(running.basis, "priced")
+    if running.dev_days:
+        return text + f", {running.dev_days} days of Claude Code cost"
+    if running.has_dev:
+        return text + ", " + _basis_text(running.dev_basis, "Claude Code requests priced")
+    return text
 
 
 def running_reduction(running: RunningCost, comparison: Comparison | None) -> float | None:
@@ -152,12 +172,17 @@ def running_reduction(running: RunningCost, comparison: Comparison | None) -> fl
 
 def cost_notes(running: RunningCost) -> list[str]:
     """Return the lower-bound note under the cost table, when some records are unpriced."""
-    if not running.basis.unpriced:
+    if not running.lower_bound:
         return []
-    return [
-        "\n**Lower bound:** left out of these costs: "
-        f"{count(running.basis.unpriced, 'unpriced record')}."
-    ]
+    left = []
+    if running.basis.unpriced:
+        left.append(count(running.basis.unpriced, "unpriced record"))
+    if running.dev_basis.unpriced:
+        left.append(
+            count(running.dev_basis.unpriced, "unpriced Claude Code request")
+            + " (their models have no known price)"
+        )
+    return ["\n**Lower bound:** left out of these costs: " + " and ".join(left) + "."]
 
 
 def cost_change(reduction: float) -> str:

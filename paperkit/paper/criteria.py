@@ -86,7 +86,8 @@ def interval_text(result: CriterionResult) -> str:
     if c.manual or m is None or c.metric is None:
         return MISSING
     if m.kind == "exact":
-        return "exact"
+        # A cost that leaves unpriced requests out is only known from below.
+        return f"{format_metric(c.metric, m.value)} or more" if m.lower_bound else "exact"
     if not c.interval:
         return "not used (interval: false)"
     if m.interval is None:

@@ -95,7 +95,23 @@ def reconciliation_context(rec: Reconciliation) -> dict[str, Any]:
             for r in totals
         ],
         "row_limit": ROW_LIMIT,
+        "claude_days": _claude_days(rec),
     }
+
+
+def _claude_days(rec: Reconciliation) -> str | None:
+    """Return the sentence on days of Claude Code work with no cost-breakdown.jsonl line
+    (None without claude-code.jsonl)."""
+    if not rec.claude_code:
+        return None
+    days = rec.claude_days_without_breakdown
+    if not days:
+        return "Every day with Claude Code requests has a cost-breakdown.jsonl line."
+    listed = ", ".join(d.isoformat() for d in days)
+    return (
+        f"{count(len(days), 'day')} with Claude Code requests but no cost-breakdown.jsonl "
+        f"line: {listed}."
+    )
 
 
 def reconciliation_gaps(rec: Reconciliation, breakdown_name: str) -> list[str]:

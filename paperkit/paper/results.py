@@ -250,7 +250,7 @@ def results_json(p: PaperInputs) -> str:
             "repeated": s.repeated,
             "duplicates": s.duplicates,
         }
-        for name in FILE_NAMES
+        for name in [*FILE_NAMES, *(n for n in p.logs.files if n not in FILE_NAMES)]
         if (s := p.logs.files[name]).present
     }
     doc = {
@@ -295,4 +295,19 @@ def results_json(p: PaperInputs) -> str:
             },
         },
     }
+    claude = p.metrics.claude
+    if claude is not None:  # only with claude-code.jsonl, so other results.json stay as they were
+        doc["claude_code"] = {
+            "models": [
+                {
+                    "model": m.model,
+                    "requests": m.requests,
+                    "unpriced": m.unpriced,
+                    "cost_usd": _json_number("", m.cost_usd),
+                    "share_of_cost": _json_number("", m.share),
+                }
+                for m in claude.models
+            ],
+            "tool_calls": dict(claude.tools),
+        }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

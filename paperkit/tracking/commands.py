@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from paperkit.errors import shown
+from paperkit.importers import claude_code
 from paperkit.importers.quality_csv import import_quality_csv, parse_pairs
 from paperkit.importers.wrangler_tail import TailImport, import_wrangler_tail
 from paperkit.options import CONTEXT, SPEC_OPTION
@@ -184,6 +185,43 @@ def wrangler_tail(capture: Path, name: str, spec_path: Path) -> None:
     for problem in result.problems:
         click.echo(f"warning: {problem}", err=True)
     click.echo(f"{name}: {describe(result)}", err=True)
+
+
+@import_.command(
+    "claude-code",
+    context_settings=CONTEXT,
+    short_help="Import Claude Code's session transcripts.",
+)
+@click.argument("name")
+@click.option(
+    "--project-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The transcripts' folder (projects/<name>), or the working directory Claude Code ran "
+    "in (default: the spec's folder).",
+)
+@click.option("--since", metavar="DATE", help="Leave out requests before DATE (or a time).")
+@click.option("--until", metavar="DATE", help="Leave out requests after DATE (inclusive).")
+@SPEC_OPTION
+def claude_code_command(
+    name: str, project_dir: Path | None, since: str | None, until: str | None, spec_path: Path
+) -> None:
+    """Write experiment NAME's claude-code.jsonl from Claude Code's session transcripts.
+
+    One record per API request (deduplicated) and per prompt, with no prompt or response
+    text. Transcripts are looked for under $CLAUDE_CONFIG_DIR, else ~/.config/claude and
+    ~/.claude. The window is the spec's start/end, or --since/--until. Importing again adds
+    new requests and keeps earlier ones.
+    """
+    result = claude_code.import_claude_code(
+        spec_path,
+        name,
+        project_dir=project_dir,
+        since=claude_code.parse_moment(since, "--since") if since else None,
+        until=claude_code.parse_moment(until, "--until") if until else None,
+    )
+    for problem in result.problems:
+        click.echo(f"warning: {problem}", err=True)
+    click.echo(f"{shown(result.path)}: {claude_code.describe(result)}", err=True)
 
 
 import_.add_command(cloudflare)

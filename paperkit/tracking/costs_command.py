@@ -39,6 +39,7 @@ LEGEND = (
     "≥: a lower bound (some records unpriced, or no Claude Code cost recorded for the day).",
 )
 CLAUDE = f"Claude Code: as recorded in {BREAKDOWN}; it cannot be computed from the usage logs."
+CLAUDE_PRICED = "Claude Code: each API request of claude-code.jsonl priced at list price."
 _PLAN_NAMES = {"paid": "Workers Paid", "free": "Workers Free"}
 
 
@@ -99,7 +100,8 @@ def table(costs: DailyCosts, days: list[Day]) -> str:
     if not days:
         lines.append(f"No records: the usage logs and {BREAKDOWN} have none.")
     lines += [day_note for day in days if (day_note := _empty(day))]
-    lines += [*LEGEND, CLAUDE, *_basis_notes(days), *costs.notes]
+    lines += [*LEGEND, CLAUDE_PRICED if costs.transcripts else CLAUDE]
+    lines += [*_basis_notes(days), *costs.notes]
     if plan is not None:
         lines += _allowance_notes(plan, days)
     return "\n".join(lines) + "\n"
@@ -242,8 +244,9 @@ def costs(
     """Print one experiment's cost per day and resource, computed from its logs.
 
     Prices are the paper's list prices; with billing.apply_allowances in the spec, the total
-    after the plan's free allowances is shown too. Claude Code is taken as recorded in
-    cost-breakdown.jsonl.
+    after the plan's free allowances is shown too. Claude Code is priced from
+    claude-code.jsonl when the experiment has one (paperkit import claude-code), else taken as
+    recorded in cost-breakdown.jsonl.
     """
     if day is not None and all_days:
         raise click.UsageError("pass --date or --all-days, not both")

@@ -3,9 +3,10 @@
 ``daily_costs`` loads, windows and prices the logs as ``paperkit.build.render_experiment`` does,
 then adds up every record's cost by calendar day in the spec's time zone. Each day has one
 :class:`Cell` per resource saying how its cost was obtained, like ``paperkit.measure.costs.Basis``:
-an unpriced record makes the cell, and the day's total, a lower bound. Claude Code cannot be
-computed from the usage logs; it is taken as recorded in ``cost-breakdown.jsonl``, and a day without
-it has an unknown Claude Code cost (None, never $0) and a lower-bound total. With
+an unpriced record makes the cell, and the day's total, a lower bound. Claude Code is priced
+from its requests when the experiment has ``claude-code.jsonl``, as the paper prices it;
+otherwise it is taken as recorded in ``cost-breakdown.jsonl``, and a day without it has an
+unknown Claude Code cost (None, never $0) and a lower-bound total. With
 ``billing.apply_allowances`` every cell also has its cost after the plan's free allowances
 (``paperkit.prices.allowances``).
 """
@@ -24,6 +25,7 @@ from paperkit.build import priced_logs, relative_to_spec
 from paperkit.errors import DataWarning
 from paperkit.logs import window
 from paperkit.measure.costs import NOT_COSTED, Basis, labels, source_label
+from paperkit.measure.dev import cost_per_day
 from paperkit.paper.wording import count
 from paperkit.prices import pricing
 from paperkit.prices.allowances import AFTER, AFTER_LOWER, OVER, Plan, apply_allowances, load_plan
@@ -111,6 +113,7 @@ class DailyCosts:
     plan: Plan | None
     notes: tuple[str, ...]
     warnings: tuple[DataWarning, ...]
+    transcripts: bool = False  # Claude Code priced from claude-code.jsonl, not as recorded
 
     @property
     def has_other(self) -> bool:
@@ -162,15 +165,21 @@ def daily_costs(spec: Spec, name: str) -> DailyCosts:
     usage = _usage(ai, wf, cf, spec.timezone)
     cells = _cells(usage, allowances=plan is not None)
     claude = _claude_code(logs.cost_breakdown, spec.timezone)
+    transcripts = _transcript_cells(p.claude, spec.timezone, allowances=plan is not None)
     days = []
-    for day in sorted(set(usage["day"]) | set(claude["day"])):
+    for day in sorted(set(usage["day"]) | set(claude["day"]) | set(transcripts)):
         row = {r: cells.get((day, r), Cell(None, NO_RECORDS)) for r in RESOURCES[:-1]}
-        row["claude_code"] = _claude_cell(claude, day, allowances=plan is not None)
+        if p.claude is not None:
+            row["claude_code"] = transcripts.get(day, Cell(None, NO_RECORDS))
+        else:
+            row["claude_code"] = _claude_cell(claude, day, allowances=plan is not None)
         days.append(Day(day, row, has_records=True))
     notes = _notes(left_out, span)
     shown_path = relative_to_spec(spec, spec.root / name / BREAKDOWN)
     warnings = (*logs.warnings, *_repeated_days(claude, shown_path))
-    return DailyCosts(name, spec.timezone, tuple(days), plan, tuple(notes), warnings)
+    return DailyCosts(
+        name, spec.timezone, tuple(days), plan, tuple(notes), warnings, p.claude is not None
+    )
 
 
 def record_days(frame: pd.DataFrame, timezone: str) -> pd.Series:
@@ -257,6 +266,24 @@ def _claude_code(breakdown: pd.DataFrame, timezone: str) -> pd.DataFrame:
     ).sort_values("line", kind="stable")
     frame["first"] = ~frame["day"].duplicated(keep="first")
     return frame
+
+
+def _transcript_cells(
+    requests: pd.DataFrame | None, timezone: str, *, allowances: bool
+) -> dict[date, Cell]:
+    """Return the Claude Code cell of each day with requests in claude-code.jsonl (none without
+    the file): their priced cost, a lower bound when some are unpriced. No allowance applies."""
+    if requests is None:
+        return {}
+    cells = {}
+    for row in cost_per_day(requests, timezone).itertuples(index=False):
+        unpriced = int(row.unpriced)
+        basis = Basis(priced=int(row.requests) - unpriced, unpriced=unpriced)
+        usd = _known(row.usd)
+        cells[row.day] = Cell(
+            usd, source_label(basis, "priced"), basis, after=usd if allowances else None
+        )
+    return cells
 
 
 def _claude_cell(claude: pd.DataFrame, day: date, *, allowances: bool) -> Cell:
