@@ -1,5 +1,23 @@
-"""``python -m paperkit``: the same as the ``paperkit`` command."""
+"""``python -m paperkit``: the same as the ``paperkit`` command.
 
-from paperkit.cli import cli
+An unchanged experiment's ``build`` is served from the rebuild cache before the command line
+module (and pandas) is imported (``paperkit.rebuild``).
+"""
 
-cli(prog_name="paperkit")
+import sys
+
+
+def main() -> None:
+    """Run the ``paperkit`` command, from the rebuild cache when it can be."""
+    from paperkit.rebuild import serve
+
+    code = serve(sys.argv[1:])
+    if code is not None:
+        raise SystemExit(code)
+    from paperkit.cli import cli
+
+    cli(prog_name="paperkit")
+
+
+if __name__ == "__main__":
+    main()

@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from paperkit.paper.update import BACKUP_SUFFIX, Update
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in its folder and a rename.
@@ -30,3 +32,18 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def write_update(update: Update) -> None:
+    """Write the files an update changes (atomically), saving PAPER.md.bak first if asked."""
+    # A declared experiment may have no folder yet; its paper says every log is missing.
+    update.paper_path.parent.mkdir(parents=True, exist_ok=True)
+    if update.backup and update.old_paper is not None:
+        backup = update.paper_path.with_name(update.paper_path.name + BACKUP_SUFFIX)
+        write_atomic(backup, update.old_paper.encode("utf-8"))
+    if update.results_changed:
+        write_atomic(update.results_path, update.results.encode("utf-8"))
+    if update.paper_changed:
+        write_atomic(update.paper_path, update.paper.encode("utf-8"))
+    if update.html_changed and update.html_path is not None and update.html is not None:
+        write_atomic(update.html_path, update.html.encode("utf-8"))

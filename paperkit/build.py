@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Iterator
-from dataclasses import dataclass
+import zoneinfo
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib.resources import as_file, files
 from pathlib import Path
 
 import pandas as pd
 
-from paperkit.atomic import write_atomic
+from paperkit import cache as rebuild_cache
+from paperkit.atomic import write_update
 from paperkit.errors import DataWarning, PaperkitError, shown
 from paperkit.logs import claude_code as claude_code_log
 from paperkit.logs import window
@@ -30,13 +33,15 @@ from paperkit.paper import context as paper
 from paperkit.paper import criteria as paper_criteria
 from paperkit.paper.render import OVERRIDES, render
 from paperkit.paper.results import results_json
-from paperkit.paper.update import BACKUP_SUFFIX, Update, plan
+from paperkit.paper.update import Update, plan
 from paperkit.prices import claude_code as claude_code_prices
 from paperkit.prices import pricing
 from paperkit.prices.rates import Rates, load_rates
 from paperkit.spec.load import placeholder_experiment
 from paperkit.spec.types import Criterion, Experiment, Spec
 
+# Told the shown path of each log file as it is about to be read, and the records read so far.
+Progress = Callable[[str, int], None]
 PAPER_NAME = "PAPER.md"
 HTML_NAME = "PAPER.html"
 RESULTS_NAME = "results.json"
@@ -52,8 +57,10 @@ class BuildResult:
     results: str
     outcome: str
     warnings: tuple[DataWarning, ...]
-    metrics: metrics.Metrics
+    metrics: metrics.Metrics | None  # None when served by the rebuild cache
     criteria_failed: bool = False
+    # The SHA-256 of the bytes parsed from each log, by absolute path (for the rebuild cache).
+    read: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def paper_path(self) -> Path:
@@ -102,9 +109,14 @@ def relative_to_spec(spec: Spec, path: Path) -> str:
         return path.as_posix()
 
 
-def load_experiment_logs(spec: Spec, name: str) -> Logs:
-    """Return the logs of one experiment, with warnings located relative to the spec's folder."""
-    return load_logs(spec.root / name, display_path=lambda p: relative_to_spec(spec, p))
+def load_experiment_logs(spec: Spec, name: str, progress: Progress | None = None) -> Logs:
+    """Return the logs of one experiment, with warnings located relative to the spec's folder.
+
+    ``progress(path, records)`` is told which file is being read (``load_logs``).
+    """
+    return load_logs(
+        spec.root / name, display_path=lambda p: relative_to_spec(spec, p), progress=progress
+    )
 
 
 @dataclass(frozen=True)
@@ -129,11 +141,11 @@ class Priced:
     claude_prices: tuple[claude_code_prices.ClaudePriceInfo, ...] = ()
 
 
-def priced_logs(spec: Spec, name: str) -> Priced:
+def priced_logs(spec: Spec, name: str, progress: Progress | None = None) -> Priced:
     """Return experiment ``name``'s logs, windowed and priced; raise for an unknown name."""
     exp = find_experiment(spec, name)
     span = window.window_of(exp, spec.timezone)
-    logs, left_out = window.apply(load_experiment_logs(spec, name), span)
+    logs, left_out = window.apply(load_experiment_logs(spec, name, progress), span)
     ai, prices = pricing.price_inferences(logs.worker_ai, spec)
     rates = load_rates()
     wf = pricing.price_workflows(logs.workflows, rates)
@@ -170,9 +182,9 @@ def priced_logs(spec: Spec, name: str) -> Priced:
     )
 
 
-def render_experiment(spec: Spec, name: str) -> BuildResult:
+def render_experiment(spec: Spec, name: str, progress: Progress | None = None) -> BuildResult:
     """Return the paper and results.json of one experiment without writing anything."""
-    p = priced_logs(spec, name)
+    p = priced_logs(spec, name, progress)
     exp, logs = p.exp, p.logs
     computed = metrics.compute(
         logs, p.ai, p.wf, p.cf, exp, spec.timezone, claude=p.claude, prompts=p.claude_prompts
@@ -254,6 +266,11 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         warnings=warnings,
         metrics=computed,
         criteria_failed=any(r.verdict == criteria.FAIL for r in results),
+        read={
+            str((spec.root / name / file).absolute()): stats.sha256
+            for file, stats in logs.files.items()
+            if stats.sha256
+        },
     )
 
 
@@ -270,6 +287,37 @@ def _analytics_source(imported: AnalyticsLog | None) -> tuple[provenance.Source,
         return ()
     short = imported.sha256[: provenance.SHORT]
     return (provenance.Source(imported.name, True, imported.records, short),)
+
+
+def render_cached(spec: Spec, name: str, progress: Progress | None = None) -> BuildResult:
+    """Return ``render_experiment``'s result, from the rebuild cache when no input changed.
+
+    A miss renders and records the result (``paperkit.cache``); a hit reads no log.
+    """
+    found = rebuild_cache.lookup(spec.path, name)
+    if found is not None:
+        return BuildResult(
+            name=name,
+            folder=spec.root / name,
+            paper=found.paper,
+            results=found.results,
+            outcome=found.outcome,
+            warnings=tuple(DataWarning(*w) for w in found.warnings),
+            metrics=None,
+            criteria_failed=found.criteria_failed,
+        )
+    with as_file(files("paperkit.templates")) as builtin:
+        folders = [spec.root / name, Path(builtin), spec.path.parent / OVERRIDES]
+        before = rebuild_cache.snapshot(spec.path, name, folders, _zone_files(spec.timezone))
+    result = render_experiment(spec, name, progress)
+    rebuild_cache.record(before, rebuild_cache.payload_of(result), result.read)
+    return result
+
+
+def _zone_files(timezone: str) -> list[Path]:
+    """The system's rules for ``timezone`` (where zoneinfo looks first): a tzdata update that
+    moves an offset can move a record to another day, so the rebuild cache watches them."""
+    return [path for folder in zoneinfo.TZPATH if (path := Path(folder) / timezone).is_file()]
 
 
 def _overrides(spec: Spec) -> Path | None:
@@ -359,21 +407,6 @@ def plan_update(result: BuildResult, *, force: bool = False, html: bool = False)
     )
 
 
-def write_update(update: Update) -> None:
-    """Write the files an update changes (atomically), saving PAPER.md.bak first if asked."""
-    # A declared experiment may have no folder yet; its paper says every log is missing.
-    update.paper_path.parent.mkdir(parents=True, exist_ok=True)
-    if update.backup and update.old_paper is not None:
-        backup = update.paper_path.with_name(update.paper_path.name + BACKUP_SUFFIX)
-        write_atomic(backup, update.old_paper.encode("utf-8"))
-    if update.results_changed:
-        write_atomic(update.results_path, update.results.encode("utf-8"))
-    if update.paper_changed:
-        write_atomic(update.paper_path, update.paper.encode("utf-8"))
-    if update.html_changed and update.html_path is not None and update.html is not None:
-        write_atomic(update.html_path, update.html.encode("utf-8"))
-
-
 @dataclass(frozen=True)
 class Built:
     """What building one experiment came to: its result and update, or the error it met."""
@@ -406,17 +439,22 @@ def build_each(
     force: bool = False,
     write: bool = True,
     html: bool = False,
+    cache: bool = False,
+    progress: Progress | None = None,
 ) -> Iterator[Built]:
     """Build each experiment in turn, yielding as each is done; a failure does not stop the rest.
 
     An experiment that fails (bad logs under ``strict``, hand-edited blocks, broken markers)
     leaves its own files as they were. With ``write`` False nothing is written (``--check``).
     With ``html``, PAPER.html is written (or checked) beside PAPER.md.
+    With ``cache`` an unchanged experiment's paper comes from the rebuild cache; ``progress``
+    is told which log file is being read.
     """
+    render_one = render_cached if cache and rebuild_cache.enabled() else render_experiment
     for name in names_to_build(spec, names):
         result = None
         try:
-            result = render_experiment(spec, name)
+            result = render_one(spec, name, progress)
             if strict:
                 check_strict([result])
             update = plan_update(result, force=force, html=html)

@@ -6,8 +6,8 @@ Exit codes: 0 ok, 1 bad input (spec, logs with --strict, templates), 2 usage.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -15,7 +15,6 @@ from paperkit import __version__, index_file
 from paperkit.build import (
     CRITERIA_FAILED,
     STALE,
-    Built,
     build_each,
     check_strict,
     find_experiment,
@@ -26,22 +25,17 @@ from paperkit.build import (
 from paperkit.diffs import against as diff_against
 from paperkit.diffs import overview as diff_overview
 from paperkit.diffs import pair as diff_pair
-from paperkit.errors import DataWarning, shown
+from paperkit.errors import shown
 from paperkit.options import CONTEXT, SPEC_OPTION, Group
 from paperkit.paper.summary import summary as summarize
 from paperkit.paper.wording import count
+from paperkit.progress import progress_line
+from paperkit.rebuild import report as _report
+from paperkit.rebuild import warn as _warn
 from paperkit.spec.load import load_spec
 from paperkit.spec.schema import schema_text
 from paperkit.tracking.commands import COMMANDS
 from paperkit.tracking.costs_command import costs
-
-
-def _warn(warnings: Any, spec_path: Path) -> None:
-    """Print each data warning, located relative to the working directory (clickable there)."""
-    base = spec_path.absolute().parent
-    for w in warnings:
-        where = DataWarning(shown(base / w.path), w.line, w.message)
-        click.echo(f"warning: {where}", err=True)
 
 
 @click.group(cls=Group, context_settings=CONTEXT)
@@ -100,6 +94,11 @@ def cli() -> None:
     help="With --all, also write the index of every experiment (EXPERIMENTS.md beside the "
     "spec; see paperkit index).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read every input again even when the rebuild cache says nothing changed.",
+)
 def build(
     names: tuple[str, ...],
     build_every: bool,
@@ -112,12 +111,15 @@ def build(
     html: bool,
     to_stdout: bool,
     refresh_index: bool,
+    no_cache: bool,
 ) -> None:
     """Write PAPER.md and results.json into each experiment's folder.
 
     NAMES are experiment names (folders under the spec's root); --all builds every one.
     A rebuild replaces only the generated blocks of an existing PAPER.md; text outside
-    them is never touched. A failing experiment does not stop the others.
+    them is never touched. A failing experiment does not stop the others. An experiment
+    whose inputs (logs, spec, templates, prices, paperkit) are unchanged since its last build
+    is served from the rebuild cache (docs/performance.md).
 
     Exit codes: 0 ok, 1 bad input or hand-edited blocks, 2 usage, 3 stale (--check),
     4 a criterion failed (--fail-on-criteria); the worst one wins, in that order.
@@ -149,12 +151,23 @@ def build(
         return
     codes = []
     every = []
-    for built in build_each(
-        spec, list(names), strict=strict, force=force, write=not check, html=html
-    ):
-        codes.append(built.exit_code(check=check, fail_on_criteria=fail_on_criteria))
-        _report(built, spec_path, check=check, show_diff=show_diff)
-        every.append(built)
+    with progress_line(sys.stderr) as progress:
+        todo = build_each(
+            spec,
+            list(names),
+            strict=strict,
+            force=force,
+            write=not check,
+            cache=not no_cache,
+            html=html,
+            progress=progress,
+        )
+        for built in todo:
+            codes.append(built.exit_code(check=check, fail_on_criteria=fail_on_criteria))
+            if progress is not None:
+                progress.clear()
+            _report(built, spec_path, check=check, show_diff=show_diff)
+            every.append(built)
     if refresh_index:
         target = index_file.default_path(spec)
         found = index_file.entries(spec, every, target, written=True)
@@ -166,49 +179,6 @@ def build(
     code = worst(codes)
     if code:
         raise click.exceptions.Exit(code)
-
-
-def _report(built: Built, spec_path: Path, *, check: bool, show_diff: bool) -> None:
-    """Echo what building one experiment did: warnings, then one line (or its error)."""
-    if built.result is not None:
-        _warn(built.result.warnings, spec_path)
-    if built.error is not None:
-        click.echo(str(built.error), err=True)
-        click.echo(f"{built.name}: failed; nothing written for it", err=True)
-        return
-    assert built.result is not None and built.update is not None
-    result, update = built.result, built.update
-    for w in update.warnings():
-        click.echo(f"warning: {w}", err=True)
-    problems = f", {count(len(result.warnings), 'problem')}" if result.warnings else ""
-    failed = ", a criterion failed" if result.criteria_failed else ""
-    state = f"({result.outcome}{failed}{problems})"
-    changed = [
-        path.name
-        for path, changes in (
-            (update.paper_path, update.paper_changed),
-            (update.results_path, update.results_changed),
-            (update.html_path, update.html_changed),
-        )
-        if path is not None and changes
-    ]
-    listed = (
-        ", ".join(changed[:-1]) + " and " + changed[-1] if len(changed) > 1 else "".join(changed)
-    )
-    where = f"{listed} in {shown(update.paper_path.parent)}"
-    if check:
-        if changed:
-            click.echo(f"{result.name}: stale: {where} would change {state}", err=True)
-            if show_diff:
-                click.echo(update.diff(), nl=False)
-        else:
-            click.echo(f"{result.name}: up to date {state}", err=True)
-        return
-    backup = " (old file kept as PAPER.md.bak)" if update.backup else ""
-    if changed:
-        click.echo(f"{result.name}: wrote {where}{backup} {state}", err=True)
-    else:
-        click.echo(f"{result.name}: up to date {state}", err=True)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -16,6 +16,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def no_rebuild_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests build without the rebuild cache (many patch paperkit between builds); the cache's
+    own tests turn it back on with ``monkeypatch.delenv``."""
+    monkeypatch.setenv("PAPERKIT_NO_CACHE", "1")
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))

@@ -23,8 +23,8 @@ ORDER = [
     {"prices"},
     {"measure"},
     {"paper", "templates"},
-    {"build", "atomic", "revisions", "diffs", "index_file"},
-    {"tracking", "importers", "track", "options", "cli", "__main__"},
+    {"build", "atomic", "cache", "revisions", "diffs", "index_file"},
+    {"tracking", "importers", "track", "options", "progress", "rebuild", "cli", "__main__"},
 ]
 RANK = {name: i for i, names in enumerate(ORDER) for name in names}
 

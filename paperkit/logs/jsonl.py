@@ -84,6 +84,7 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
     ]
     numbers = [number for number, _ in numbered]
     lines = [line for _, line in numbered]
+    del numbered  # a large log's copies go as soon as they are not needed: memory is the limit
     count = len(lines)
     repeated: tuple[DataWarning, ...] = ()
     if (first := _repeats(written, lines)) is not None:  # the rare path
@@ -96,7 +97,9 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
         unique = np.flatnonzero(first == np.arange(count))
         numbers = [numbers[row] for row in unique]
         lines = [lines[row] for row in unique]
+    del read, written, data  # every line is in ``lines`` now
     pieces, skipped = _read(lines, text_columns)
+    del lines
     names = dict.fromkeys(name for piece in pieces for name in piece.columns)
     columns = {
         name: _column([piece.columns.get(name, len(piece.rows)) for piece in pieces])
@@ -144,6 +147,10 @@ def _quote_numbers(data: bytes, text_columns: Sequence[str]) -> bytes:
     whose type changes, so without this every such line would cost a refused read. Matching
     only a key right after ``{`` or ``,`` leaves text inside JSON strings alone (their quotes
     are escaped). Both reading paths see the same bytes, so they agree.
+
+    A match never crosses a line, and every match has a key followed by a digit or ``-``; so
+    a cheap search for that finds the few lines to rewrite, and only those go through the
+    full pattern (trying it at every ``{`` and ``,`` of a large file is what costs).
     """
     if not text_columns:
         return data
@@ -152,7 +159,21 @@ def _quote_numbers(data: bytes, text_columns: Sequence[str]) -> bytes:
     pattern = re.compile(
         rb'([{,][ \t]*"(?:' + names + rb')"[ \t]*:[ \t]*)(' + number + rb")(?=[ \t]*[,}])"
     )
-    return pattern.sub(rb'\1"\2"', data)
+    candidate = re.compile(rb'"(?:' + names + rb')"[ \t]*:[ \t]*[-0-9]')
+    pieces: list[bytes] = []
+    done = 0  # data[:done] is in pieces
+    for hit in candidate.finditer(data):
+        start = data.rfind(b"\n", 0, hit.start()) + 1
+        if start < done:  # another hit on a line already rewritten
+            continue
+        end = data.find(b"\n", hit.end())
+        end = len(data) if end < 0 else end
+        pieces += [data[done:start], pattern.sub(rb'\1"\2"', data[start:end])]
+        done = end
+    if not pieces:
+        return data
+    pieces.append(data[done:])
+    return b"".join(pieces)
 
 
 def _read(

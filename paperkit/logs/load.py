@@ -24,7 +24,8 @@ import pandas as pd
 
 from paperkit.errors import DataWarning, PaperkitError
 from paperkit.logs import judgements, sanity, values
-from paperkit.logs.jsonl import read_jsonl
+from paperkit.logs.jsonl import RawFile, read_jsonl
+from paperkit.logs.parquet import read_parquet
 from paperkit.logs.sessionlog import Session, parse_sessions
 
 LOG_MD = "log.md"
@@ -151,49 +152,104 @@ class Logs:
     warnings: tuple[DataWarning, ...]
 
 
-def load_logs(folder: Path, *, display_path: Callable[[Path], str] | None = None) -> Logs:
+def load_logs(
+    folder: Path,
+    *,
+    display_path: Callable[[Path], str] | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> Logs:
     """Return the logs in ``folder``; a missing file (or folder) gives empty frames.
 
     ``display_path`` turns a file's path into the text used in its warnings (default ``str``).
+    ``progress``, if given, is called with a file's shown path and the records read so far
+    before each file is read and once at the end (for a progress line on a terminal).
     Raises ``PaperkitError`` only when a file exists but cannot be read.
     """
     show = display_path or str
     frames: dict[str, pd.DataFrame] = {}
     files: dict[str, FileStats] = {}
     warnings: list[DataWarning] = []
+    records = 0
     for name, layout in _LAYOUTS.items():
-        path = folder / name
-        frame, stats, found = _load_jsonl(path, name, layout, show(path))
+        parts = log_parts(folder, name)
+        if progress is not None:
+            for part in parts:
+                progress(show(part), records)
+        frame, stats, found = _load_jsonl(folder, name, parts, layout, show)
         frames[layout.attr] = frame
         files[name] = stats
         warnings += found
+        records += stats.records
     path = folder / LOG_MD
     sessions, files[LOG_MD], found = _load_log_md(path, show(path))
     warnings += found
+    if progress is not None:
+        progress("", records)
     return Logs(**frames, sessions=sessions, files=files, warnings=tuple(warnings))
 
 
+def log_parts(folder: Path, name: str) -> list[Path]:
+    """Return the files that hold log ``name`` (e.g. ``worker-ai.jsonl``) in reading order.
+
+    ``NAME``, then ``STEM.parquet``, then the files of the folder ``STEM/`` ending in NAME's
+    suffix or ``.parquet``, sorted by name (one per day, say): a log that outgrew one file.
+    """
+    stem, suffix = name.rsplit(".", 1)
+    found = [path for path in (folder / name, folder / f"{stem}.parquet") if path.exists()]
+    split = folder / stem
+    if split.is_dir():
+        found += sorted(
+            (p for p in split.iterdir() if p.suffix in (f".{suffix}", ".parquet") and p.is_file()),
+            key=lambda p: p.name,
+        )
+    return found
+
+
+def _read_part(path: Path, name: str, text_columns: list[str], where: str) -> RawFile:
+    """One file of a log: JSONL or Parquet (``PaperkitError`` if it cannot be read)."""
+    try:
+        if path.suffix == ".parquet":
+            return read_parquet(path, text_columns=text_columns)
+        return read_jsonl(path, text_columns=text_columns)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise PaperkitError(f"cannot read {name}: {reason}", where) from error
+
+
 def _load_jsonl(
-    path: Path, name: str, layout: _Layout, where: str
+    folder: Path, name: str, parts: list[Path], layout: _Layout, show: Callable[[Path], str]
 ) -> tuple[pd.DataFrame, FileStats, list[DataWarning]]:
-    """Read, check and convert one JSONL file (an absent one as an empty file)."""
+    """Read, check and convert one log (an absent one as an empty file), from its ``parts``."""
     numbers = NUMBERS | SIGNED
     sources = [MONEY.get(c, DURATIONS.get(c, c)) for c in layout.columns if c not in numbers]
-    present = path.exists()
+    text_columns = [c for c in sources if c != "line" and c not in FLAGS]
+    where = show(parts[0] if len(parts) == 1 else folder / name)
+    wheres = None
+    present = bool(parts)
     if present:
-        try:
-            raw = read_jsonl(
-                path, text_columns=[c for c in sources if c != "line" and c not in FLAGS]
+        raws = [_read_part(part, name, text_columns, show(part)) for part in parts]
+        found = [
+            dataclasses.replace(w, path=show(part))
+            for part, raw in zip(parts, raws, strict=True)
+            for w in raw.skipped + raw.repeated
+        ]
+        lines = sum(raw.lines for raw in raws)
+        repeated = sum(len(raw.repeated) for raw in raws)
+        if len(raws) == 1:
+            frame, sha256 = raws[0].frame, raws[0].sha256
+        else:
+            frame = pd.concat([raw.frame for raw in raws], ignore_index=True)
+            shown_parts = [show(part) for part in parts]
+            wheres = np.repeat(np.array(shown_parts, dtype=object), [len(r.frame) for r in raws])
+            listing = "".join(
+                f"{raw.sha256}  {part.relative_to(folder).as_posix()}\n"
+                for part, raw in zip(parts, raws, strict=True)
             )
-        except OSError as error:
-            raise PaperkitError(f"cannot read {name}: {error.strerror}", where) from error
-        frame, lines, sha256 = raw.frame, raw.lines, raw.sha256
-        found = [dataclasses.replace(w, path=where) for w in raw.skipped + raw.repeated]
-        repeated = len(raw.repeated)
+            sha256 = hashlib.sha256(listing.encode()).hexdigest()
     else:
         frame, lines = pd.DataFrame({"line": pd.Series([], dtype=np.int64)}), 0
         found, repeated, sha256 = [], 0, None
-    checked = values.Checks(frame, where)
+    checked = values.Checks(frame, where, wheres)
     columns = _convert(frame, layout, checked)
     if layout.rules is not None:
         layout.rules(columns, checked)
@@ -202,14 +258,15 @@ def _load_jsonl(
     duplicates = 0
     if field := layout.unique:
         ids = layout.key(columns) if layout.key is not None else columns[field]
-        dropped, later = sanity.later_records(field, ids, kept, checked.lines, where)
+        dropped, later = sanity.later_records(field, ids, kept, checked.lines, where, wheres)
         kept &= ~dropped
         found += later
         duplicates = len(later)
     extras = [c for c in frame.columns if c not in columns and c not in sources]
     result = pd.concat([pd.DataFrame(columns), frame[extras]], axis=1)[kept]
     found += checked.skips + [w for row, w in checked.warnings if kept[row]]
-    found.sort(key=lambda w: w.line or 0)
+    order = {show(part): i for i, part in enumerate(parts)}
+    found.sort(key=lambda w: (order.get(w.path, 0), w.line or 0))
     records = int(kept.sum())
     skipped = lines - records - repeated - duplicates
     stats = FileStats(name, present, lines, records, skipped, repeated, duplicates, sha256)

@@ -104,14 +104,20 @@ def _success_with_error(columns: dict[str, pd.Series], checks: values.Checks) ->
 
 
 def later_records(
-    field: str, ids: pd.Series, kept: np.ndarray, lines: np.ndarray, where: str
+    field: str,
+    ids: pd.Series,
+    kept: np.ndarray,
+    lines: np.ndarray,
+    where: str,
+    wheres: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[DataWarning]]:
     """Return which rows to drop because a later kept row has the same id, and a warning each.
 
     ``ids`` is the id column ``field`` as text, ``kept`` marks the rows not skipped and ``lines``
-    holds each row's line number. Of the kept rows sharing an id, the last in file order is
-    kept: a retry logged again carries the final outcome. Each dropped row's warning names the
-    line of the record kept, so the two can be compared.
+    holds each row's line number; ``wheres`` each row's file when the log is several files (else
+    every row is in ``where``). Of the kept rows sharing an id, the last in file order is kept:
+    a retry logged again carries the final outcome. Each dropped row's warning names the line
+    of the record kept (``path:line`` when it is in another file), so the two can be compared.
     """
     rows = np.flatnonzero(kept)
     shared = pd.Series(ids.to_numpy()[rows], index=rows)
@@ -120,13 +126,21 @@ def later_records(
     if not later.any():
         return dropped, []
     last = shared[~later]
-    kept_line = pd.Series(lines[last.index.to_numpy()], index=last.to_numpy())
+    kept_row = pd.Series(last.index.to_numpy(), index=last.to_numpy())
     dropped[rows[later]] = True
-    message = field + " {} appears again at line {}; the later record is kept"
+
+    def place(row: int) -> str:
+        return where if wheres is None else str(wheres[row])
+
+    def at(row: int, other: int) -> str:
+        line = int(lines[other])
+        return f"line {line}" if place(other) == place(row) else f"{place(other)}:{line}"
+
+    message = field + " {} appears again at {}; the later record is kept"
     found = [
-        DataWarning(where, int(lines[row]), message.format(values.quoted(id_), int(line)))
-        for row, id_, line in zip(
-            rows[later], shared[later], shared[later].map(kept_line), strict=True
+        DataWarning(place(row), int(lines[row]), message.format(values.quoted(id_), at(row, other)))
+        for row, id_, other in zip(
+            rows[later], shared[later], shared[later].map(kept_row), strict=True
         )
     ]
     return dropped, found

@@ -32,13 +32,19 @@ _MONEY_TEXT = (
 class Checks:
     """Collects the skip reasons (first problem wins) and value warnings for one file's rows."""
 
-    def __init__(self, frame: pd.DataFrame, where: str) -> None:
+    def __init__(self, frame: pd.DataFrame, where: str, wheres: np.ndarray | None = None) -> None:
         self.frame = frame
         self.where = where
+        # Each row's file, when the log is kept as several files (else every row is ``where``).
+        self.wheres = wheres
         self.lines = frame["line"].to_numpy()
         self.skipped = np.zeros(len(frame), dtype=bool)
         self.skips: list[DataWarning] = []
         self.warnings: list[tuple[int, DataWarning]] = []
+
+    def where_of(self, row: int) -> str:
+        """The file that row ``row`` came from, as warnings show it."""
+        return self.where if self.wheres is None else str(self.wheres[row])
 
     def column(self, name: str) -> pd.Series:
         """The raw column ``name``, or an all-missing one when no record has the field."""
@@ -50,13 +56,13 @@ class Checks:
         """Skip the rows in ``mask`` not skipped already, with ``message(row)`` as the reason."""
         new = np.asarray(mask, dtype=bool) & ~self.skipped
         for row in np.flatnonzero(new):
-            self.skips.append(DataWarning(self.where, int(self.lines[row]), message(row)))
+            self.skips.append(DataWarning(self.where_of(row), int(self.lines[row]), message(row)))
         self.skipped |= new
 
     def warn(self, mask: pd.Series | np.ndarray, message: Callable[[int], str]) -> None:
         """Warn about the rows in ``mask``; only rows that end up kept are reported."""
         for row in np.flatnonzero(np.asarray(mask, dtype=bool)):
-            warning = DataWarning(self.where, int(self.lines[row]), message(row))
+            warning = DataWarning(self.where_of(row), int(self.lines[row]), message(row))
             self.warnings.append((row, warning))
 
 
