@@ -62,6 +62,9 @@ def write_update(update: Update) -> Path | None:
         if update.paper_changed:
             path = update.paper_path
             write_atomic(path, update.paper.encode("utf-8"))
+        if update.html_changed and update.html_path is not None and update.html is not None:
+            path = update.html_path
+            write_atomic(path, update.html.encode("utf-8"))
     except OSError as error:
         message = f"cannot write: {error.strerror}; files not yet written keep their old bytes"
         raise PaperkitError(message, shown(path)) from error

@@ -25,7 +25,7 @@ from paperkit.logs import claude_code as claude_code_log
 from paperkit.logs import window
 from paperkit.logs.analytics_log import ANALYTICS_FILE, AnalyticsLog, load_analytics
 from paperkit.logs.load import FILE_NAMES, Logs, load_logs
-from paperkit.measure import analytics, criteria, metrics, provenance
+from paperkit.measure import analytics, criteria, metrics, provenance, series
 from paperkit.measure.differences import percentile_confidence
 from paperkit.measure.evidence import Measurement, check_scope, measure, sampled_metrics
 from paperkit.measure.reconcile import reconcile
@@ -45,6 +45,7 @@ from paperkit.spec.types import Criterion, Experiment, Spec
 # Told the shown path of each log file as it is about to be read, and the records read so far.
 Progress = Callable[[str, int], None]
 PAPER_NAME = "PAPER.md"
+HTML_NAME = "PAPER.html"
 RESULTS_NAME = "results.json"
 
 
@@ -255,6 +256,7 @@ def render_experiment(spec: Spec, name: str, progress: Progress | None = None) -
         reconciliation=gaps,
         claude_prices=p.claude_prices,
         analytics=compared,
+        trends=_trends(p, spec) if exp.charts else None,
         repriced=tuple(
             reprice(p.ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
         ),
@@ -288,6 +290,13 @@ def render_experiment(spec: Spec, name: str, progress: Progress | None = None) -
             if stats.sha256
         },
     )
+
+
+def _trends(p: Priced, spec: Spec) -> series.Trends:
+    """Return the per-day series the paper's charts draw."""
+    present = p.logs.files["cost-breakdown.jsonl"].present
+    breakdown = p.logs.cost_breakdown
+    return series.trends(p.ai, p.wf, p.cf, breakdown, spec.timezone, breakdown_present=present)
 
 
 def _analytics_source(imported: AnalyticsLog | None) -> tuple[provenance.Source, ...]:
@@ -404,19 +413,29 @@ def check_strict(results: list[BuildResult]) -> None:
 def check_targets(spec: Spec, folder: Path) -> None:
     """Raise when writing an experiment's files in ``folder`` would leave it or the root.
 
-    The folder must be inside ``root`` (symlinks followed), and PAPER.md, results.json and
-    PAPER.md.bak must not be symlinks out of the folder: reading PAPER.md through one would
-    copy an outside file into the backup, and ``--check --diff`` would print it.
+    The folder must be inside ``root`` (symlinks followed), and PAPER.md, results.json,
+    PAPER.html and PAPER.md.bak must not be symlinks out of the folder: reading PAPER.md
+    through one would copy an outside file into the backup, and ``--check --diff`` would print it.
     """
     if folder.exists():
         check_inside(spec.root, folder, what="build", folder_is="the spec's root")
-    for name in (PAPER_NAME, RESULTS_NAME, PAPER_NAME + BACKUP_SUFFIX):
+    for name in (PAPER_NAME, RESULTS_NAME, HTML_NAME, PAPER_NAME + BACKUP_SUFFIX):
         check_inside(folder, folder / name, what="read or write")
 
 
-def plan_update(result: BuildResult, *, force: bool = False) -> Update:
-    """Return what writing ``result`` would change, merged into the existing PAPER.md."""
-    return plan(result.paper_path, result.results_path, result.paper, result.results, force=force)
+def plan_update(result: BuildResult, *, force: bool = False, html: bool = False) -> Update:
+    """Return what writing ``result`` would change, merged into the existing PAPER.md.
+
+    With ``html``, PAPER.html too: the merged PAPER.md as one self-contained page.
+    """
+    return plan(
+        result.paper_path,
+        result.results_path,
+        result.paper,
+        result.results,
+        force=force,
+        html_path=result.folder / HTML_NAME if html else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -451,6 +470,7 @@ def build_each(
     strict: bool = False,
     force: bool = False,
     write: bool = True,
+    html: bool = False,
     cache: bool = False,
     progress: Progress | None = None,
 ) -> Iterator[Built]:
@@ -458,6 +478,7 @@ def build_each(
 
     An experiment that fails (bad logs under ``strict``, hand-edited blocks, broken markers)
     leaves its own files as they were. With ``write`` False nothing is written (``--check``).
+    With ``html``, PAPER.html is written (or checked) beside PAPER.md.
     With ``cache`` an unchanged experiment's paper comes from the rebuild cache; ``progress``
     is told which log file is being read.
     """
@@ -473,10 +494,10 @@ def build_each(
             if write:
                 make_folder(result.folder)
                 with folder_lock(result.folder):  # the plan reads what the write replaces
-                    update = plan_update(result, force=force)
+                    update = plan_update(result, force=force, html=html)
                     backup = write_update(update)
             else:
-                update = plan_update(result, force=force)
+                update = plan_update(result, force=force, html=html)
         except PaperkitError as error:
             yield Built(name, result=result, error=error)
             continue

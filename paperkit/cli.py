@@ -77,6 +77,12 @@ def cli() -> None:
     help="Exit 4 when any success criterion fails.",
 )
 @click.option(
+    "--html",
+    is_flag=True,
+    help="Also write PAPER.html: the paper as one page with its charts as SVG, which opens "
+    "offline (with --check, check it too).",
+)
+@click.option(
     "--stdout",
     "to_stdout",
     is_flag=True,
@@ -103,6 +109,7 @@ def build(
     show_diff: bool,
     force: bool,
     fail_on_criteria: bool,
+    html: bool,
     to_stdout: bool,
     refresh_index: bool,
     no_cache: bool,
@@ -126,6 +133,8 @@ def build(
         raise click.UsageError("--diff needs --check")
     if to_stdout and (check or force):
         raise click.UsageError("--stdout cannot be combined with --check or --force")
+    if to_stdout and html:
+        raise click.UsageError("--stdout prints the Markdown paper; drop --html or --stdout")
     if refresh_index and (not build_every or check or to_stdout):
         raise click.UsageError(
             "--index needs --all, and not --check or --stdout (paperkit index --check "
@@ -151,6 +160,7 @@ def build(
             force=force,
             write=not check,
             cache=not no_cache,
+            html=html,
             progress=progress,
         )
         for built in todo:

@@ -52,10 +52,14 @@ def report(built: Any, spec_path: Path, *, check: bool, show_diff: bool) -> None
         for path, changes in (
             (update.paper_path, update.paper_changed),
             (update.results_path, update.results_changed),
+            (update.html_path, update.html_changed),
         )
-        if changes
+        if path is not None and changes
     ]
-    where = f"{' and '.join(changed)} in {shown(update.paper_path.parent)}"
+    listed = (
+        ", ".join(changed[:-1]) + " and " + changed[-1] if len(changed) > 1 else "".join(changed)
+    )
+    where = f"{listed} in {shown(update.paper_path.parent)}"
     if check:
         if changed:
             click.echo(f"{result.name}: stale: {where} would change {state}", err=True)

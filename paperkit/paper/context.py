@@ -22,7 +22,9 @@ from paperkit.measure.metrics import Metrics
 from paperkit.measure.provenance import Source
 from paperkit.measure.reconcile import Reconciliation
 from paperkit.measure.reprice import Repriced
+from paperkit.measure.series import Trends, failures_by_error
 from paperkit.paper.analytics import analytics_context, analytics_gaps
+from paperkit.paper.breakdowns import error_types, intervention_answers, intervention_summary
 from paperkit.paper.claude_code import claude_dev, claude_prices
 from paperkit.paper.comparison import comparison_flags, comparison_rows, reprice_lines
 from paperkit.paper.costs import (
@@ -44,6 +46,7 @@ from paperkit.paper.criteria import Outcome, criterion_rows, outcome_lines, prov
 from paperkit.paper.quality import quality_context, quality_row, quality_unproven
 from paperkit.paper.reconcile import reconciliation_context, reconciliation_gaps
 from paperkit.paper.render import MISSING, num
+from paperkit.paper.trends import figures
 from paperkit.paper.wording import count, duration
 from paperkit.prices.claude_code import ClaudePriceInfo
 from paperkit.prices.pricing import ModelPriceInfo, genai_prices_version
@@ -77,6 +80,7 @@ class PaperInputs:
     reconciliation: Reconciliation | None = None
     claude_prices: tuple[ClaudePriceInfo, ...] = ()
     analytics: Analytics | None = None
+    trends: Trends | None = None  # None when the spec turns charts off
     # What a later diff needs (results.json "samples"): every sampled metric over the whole
     # run, and each criterion's own measurement, percentiles at the comparison's confidence.
     samples: tuple[Measurement, ...] = ()
@@ -290,6 +294,11 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "ai_total": ai_total,
         "model_notes": model_notes(p.metrics),
         "workflow_failures": p.metrics.workflow_failures,
+        "ai_failures": list(failures_by_error(p.logs.worker_ai)),
+        "charts": figures(p.trends),
+        "error_types": error_types(p.logs),
+        "intervention_answers": intervention_answers(p.logs),
+        "intervention_summary": intervention_summary(p.logs),
         "workflows_cost": workflows_cost(p.metrics),
         "unit_plural": plural,
         "unit_count_metric": p.exp.unit.count,

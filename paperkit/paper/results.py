@@ -15,6 +15,14 @@ from paperkit.logs.load import FILE_NAMES
 from paperkit.measure.costs import Basis
 from paperkit.measure.evidence import EXACT, MEAN, RATE, Measurement
 from paperkit.measure.intervals import Interval
+from paperkit.measure.series import (
+    Group,
+    Spread,
+    Trends,
+    errors_by_type,
+    failures_by_error,
+    interventions_by_answer,
+)
 from paperkit.paper.comparison import reprice_json
 from paperkit.paper.quality import quality_json
 from paperkit.prices.pricing import genai_prices_version
@@ -122,6 +130,82 @@ def _comparison(p: PaperInputs) -> dict[str, Any] | None:
     }
 
 
+def _spreads(spreads: tuple[Spread, ...]) -> dict[str, list[Any]]:
+    return {
+        "n": [s.n for s in spreads],
+        "p50": [_json_number("", s.p50) for s in spreads],
+        "p95": [_json_number("", s.p95) for s in spreads],
+    }
+
+
+def _trends(trends: Trends | None) -> dict[str, Any] | None:
+    """Return the charts' numbers, one list item per bucket; None when charts are off."""
+    if trends is None:
+        return None
+    flows = trends.workflows
+    return {
+        "bucket": trends.bucket,
+        "timezone": trends.timezone,
+        "buckets": [b.isoformat() for b in trends.buckets],
+        "inferences": dict(trends.inferences),
+        "latency_ms": {model: _spreads(s) for model, s in trends.latency_ms.items()},
+        "workflows": {
+            "executions": [w.executions if w else None for w in flows],
+            "succeeded": [w.succeeded if w else None for w in flows],
+            "failed": [w.failed if w else None for w in flows],
+            "success_rate": [_json_number("", w.success_rate) if w else None for w in flows],
+            "duration_s": _spreads(
+                tuple(w.duration_s if w else Spread(0, None, None) for w in flows)
+            ),
+        },
+        "cost_usd": {
+            resource: [_json_number("", c.usd) for c in costs]
+            for resource, costs in trends.costs.items()
+            if any(c.records for c in costs)
+        },
+        "unpriced_records": {
+            resource: [c.unpriced for c in costs]
+            for resource, costs in trends.costs.items()
+            if any(c.unpriced for c in costs)
+        },
+        "claude_code_usd": (
+            [_json_number("", v) for v in trends.claude_code]
+            if trends.claude_code is not None
+            else None
+        ),
+    }
+
+
+def _groups(groups: tuple[Group, ...], key: str) -> list[dict[str, Any]]:
+    return [
+        {
+            key: g.label,
+            "records": g.records,
+            "timed": g.timed,
+            "minutes": _json_number("", g.minutes),
+        }
+        for g in groups
+    ]
+
+
+def _breakdowns(p: PaperInputs) -> dict[str, Any]:
+    """Return failures by error, errors by type and interventions by could_ai_have_done_this."""
+    files = p.logs.files
+    return {
+        "ai_failures": [{"error": e, "count": n} for e, n in failures_by_error(p.logs.worker_ai)],
+        "errors_by_type": (
+            _groups(errors_by_type(p.logs.errors), "error_type")
+            if files["errors.log"].present
+            else None
+        ),
+        "interventions_by_answer": (
+            _groups(interventions_by_answer(p.logs.interventions), "answer")
+            if files["interventions.log"].present
+            else None
+        ),
+    }
+
+
 def results_json(p: PaperInputs) -> str:
     """Return results.json: every metric, the per-model table, the criteria and data quality."""
     values = p.metrics.values
@@ -192,6 +276,8 @@ def results_json(p: PaperInputs) -> str:
         ),
         "reconciliation": p.reconciliation.to_json() if p.reconciliation else None,
         "analytics": p.analytics.to_json() if p.analytics else None,
+        "breakdowns": _breakdowns(p),
+        "trends": _trends(p.trends),
         "data_quality": {
             "files": files,
             "warnings": [str(w) for w in p.logs.warnings],

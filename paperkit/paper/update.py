@@ -10,11 +10,12 @@ writes nothing.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from paperkit.errors import DataWarning, PaperkitError, shown
 from paperkit.paper.blocks import Block, Merge, NoAnchorError, merge, parse
+from paperkit.paper.html import paper_html
 
 BACKUP_SUFFIX = ".bak"
 BOM = "\ufeff"
@@ -36,10 +37,18 @@ class Update:
     old_results: str | None
     backup: bool
     orphaned: tuple[Block, ...]
+    # PAPER.html (``build --html``): the merged PAPER.md as a page; None when not asked for.
+    html_path: Path | None = None
+    html: str | None = None
+    old_html: str | None = None
 
     @property
     def paper_changed(self) -> bool:
         return self.paper != self.old_paper
+
+    @property
+    def html_changed(self) -> bool:
+        return self.html is not None and self.html != self.old_html
 
     @property
     def results_changed(self) -> bool:
@@ -47,7 +56,7 @@ class Update:
 
     @property
     def changed(self) -> bool:
-        return self.paper_changed or self.results_changed
+        return self.paper_changed or self.results_changed or self.html_changed
 
     def warnings(self) -> list[DataWarning]:
         """Return a warning per block the templates no longer produce (kept, not deleted)."""
@@ -67,8 +76,9 @@ class Update:
         for path, old, new in (
             (self.paper_path, self.old_paper, self.paper),
             (self.results_path, self.old_results, self.results),
+            (self.html_path, self.old_html, self.html),
         ):
-            if old == new:
+            if path is None or new is None or old == new:
                 continue
             name = shown(path)
             parts.extend(
@@ -118,12 +128,30 @@ def _edited(result: Merge, path: Path) -> PaperkitError:
     return PaperkitError("\n".join(lines), shown(path), first.begin_line)
 
 
-def plan(paper_path: Path, results_path: Path, paper: str, results: str, *, force: bool) -> Update:
+def plan(
+    paper_path: Path,
+    results_path: Path,
+    paper: str,
+    results: str,
+    *,
+    force: bool,
+    html_path: Path | None = None,
+) -> Update:
     """Return what rebuilding would write, merging ``paper`` into the existing PAPER.md.
 
+    With ``html_path``, the update also holds PAPER.html, made from the merged PAPER.md.
     Raises when blocks were edited by hand (unless ``force``) and when the existing file's
     markers are broken or absent (a file without markers only with ``force``).
     """
+    update = _plan(paper_path, results_path, paper, results, force=force)
+    if html_path is None:
+        return update
+    return replace(
+        update, html_path=html_path, html=paper_html(update.paper), old_html=_read(html_path)
+    )
+
+
+def _plan(paper_path: Path, results_path: Path, paper: str, results: str, *, force: bool) -> Update:
     old_paper, old_results = _read(paper_path), _read(results_path)
     # The generated paper must itself be well formed (a custom template could repeat a block
     # name), or the next rebuild could not merge into what this one writes.

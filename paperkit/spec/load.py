@@ -438,6 +438,7 @@ _EXPERIMENT: dict[str, Parser] = {
     "start": _moment,
     "end": _moment,
     "outcome": _outcome,
+    "charts": boolean,
 }
 
 

@@ -268,6 +268,13 @@ def _experiment() -> dict[str, Any]:
                         required=("verdict",),
                     )
                 ),
+                "charts": _optional(
+                    _boolean(
+                        "false leaves the charts of cost, volume, latency and workflows per "
+                        "day out of the paper.",
+                        default=True,
+                    )
+                ),
             },
         )
     )

@@ -198,6 +198,8 @@ class Experiment:
     start: date | datetime | None = None
     end: date | datetime | None = None
     outcome: DeclaredOutcome | None = None
+    # False leaves the charts (Mermaid in PAPER.md, SVG in PAPER.html) out of the paper.
+    charts: bool = True
     line: int | None = None
     end_line: int | None = None
 
