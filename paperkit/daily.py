@@ -23,7 +23,7 @@ import pandas as pd
 from . import pricing, window
 from .allowances import AFTER, AFTER_LOWER, OVER, Plan, apply_allowances, load_plan
 from .build import priced_logs, relative_to_spec
-from .costs import NOT_COSTED, Basis, labels, source_label
+from .costs import NOT_COSTED, Basis, labels, record_days, source_label
 from .errors import DataWarning
 from .spec_types import Spec
 from .wording import count
@@ -44,7 +44,6 @@ AS_RECORDED = "as recorded"
 NOT_RECORDED = "not recorded"
 SOURCE = "paperkit costs"
 BREAKDOWN = "cost-breakdown.jsonl"
-_DATE = r"\d{4}-\d{2}-\d{2}"
 _PRICED = (pricing.PRICE_DATA, pricing.SPEC, pricing.LIST_PRICE)
 
 
@@ -170,20 +169,6 @@ def daily_costs(spec: Spec, name: str) -> DailyCosts:
     shown_path = relative_to_spec(spec, spec.root / name / BREAKDOWN)
     warnings = (*logs.warnings, *_repeated_days(claude, shown_path))
     return DailyCosts(name, spec.timezone, tuple(days), plan, tuple(notes), warnings)
-
-
-def record_days(frame: pd.DataFrame, timezone: str) -> pd.Series:
-    """Return the day of each ``cost-breakdown.jsonl`` record: what ``--write`` replaces.
-
-    ``period`` when it is a date (``2025-01-14``); otherwise (absent, or ``day_1`` as the
-    methodology writes it) the day of ``timestamp`` in ``timezone``.
-    """
-    text = frame["period"].astype(object).where(frame["period"].notna(), "").astype(str)
-    written = text.str.strip().where(text.str.strip().str.fullmatch(_DATE), None)
-    as_date = pd.to_datetime(written, format="%Y-%m-%d", errors="coerce")
-    local = frame["timestamp"].dt.tz_convert(timezone).dt.date
-    days = np.where(as_date.notna(), as_date.dt.date, local)
-    return pd.Series(days, index=frame.index, dtype=object)
 
 
 def _usage(ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, timezone: str) -> pd.DataFrame:

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .costs import LOWER, Bound, bound_reason
 from .errors import PaperkitError
 from .intervals import Interval, mean_interval, quantile_interval, wilson
 from .metrics import Metrics, Number, ai_values, workflow_values
+from .pricing import UNPRICED
 from .spec_types import Scope
 
 RATE, MEAN, QUANTILE, EXACT = "rate", "mean", "quantile", "exact"
@@ -43,6 +45,8 @@ class Measurement:
     ``kind`` is rate, mean, quantile (sampled: they estimate something beyond this run) or
     exact. ``n`` counts the records (or days) behind the value, None when it has no such count.
     ``interval`` is None for exact metrics, and for sampled ones too few records support.
+    ``bound`` is set when the value is only a lower (or upper) bound: a cost that leaves
+    unpriced records or days without Claude Code cost out.
     """
 
     metric: str
@@ -50,6 +54,7 @@ class Measurement:
     kind: str
     n: int | None
     interval: Interval | None
+    bound: Bound | None = None
 
 
 def kind_of(metric: str) -> str:
@@ -76,7 +81,11 @@ def measure(
     value = values.get(metric)
     kind = kind_of(metric)
     if kind == EXACT:
-        return Measurement(metric, _float(value), kind, _exact_n(metric, values), None)
+        bound = computed.bounds.get(metric) if scope is None else _scoped_bound(metric, ai, wf)
+        n = _exact_n(metric, values)
+        return Measurement(
+            metric, _float(value), kind, n, None, bound if value is not None else None
+        )
     sample = _sample(metric, ai, wf, computed)
     if kind == RATE:
         known = sample.dropna().astype(bool)
@@ -111,6 +120,15 @@ def check_scope(scope: Scope, ai: pd.DataFrame, wf: pd.DataFrame, spec_path: str
                     spec_path,
                     scope.line,
                 )
+
+
+def _scoped_bound(metric: str, ai: pd.DataFrame, wf: pd.DataFrame) -> Bound | None:
+    """Return the bound on a scoped cost: the scope's own unpriced records make it a lower one."""
+    frame = {"ai.cost_usd": ai, "workflows.cost_usd": wf}.get(metric)
+    if frame is None:
+        return None
+    why = bound_reason(int((frame["cost_source"] == UNPRICED).sum()))
+    return Bound(LOWER, why) if why else None
 
 
 def _scoped(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:

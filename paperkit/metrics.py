@@ -8,13 +8,23 @@ it is present but holds no records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
 
 from .catalogue import METRIC_NAMES
-from .costs import Basis, CostLine, basis_of, cost_lines, resource_cost, source_label
+from .costs import (
+    Basis,
+    Bound,
+    CostLine,
+    basis_of,
+    cost_bounds,
+    cost_lines,
+    days_without_claude_code,
+    resource_cost,
+    source_label,
+)
 from .logs import Logs
 from .pricing import LOGGED, UNPRICED
 from .spec_types import Experiment
@@ -42,7 +52,11 @@ class ModelRow:
 
 @dataclass(frozen=True)
 class Metrics:
-    """Every catalogue value, plus the per-model, per-failure and per-resource breakdowns."""
+    """Every catalogue value, plus the per-model, per-failure and per-resource breakdowns.
+
+    ``bounds`` names the values that are only bounds (a cost leaving records out) and why;
+    ``dev_days_missing`` lists the days with usage but no Claude Code cost recorded.
+    """
 
     values: dict[str, Number]
     models: tuple[ModelRow, ...]
@@ -52,6 +66,8 @@ class Metrics:
     first_day: date | None
     last_day: date | None
     units_per_day: tuple[tuple[date, int], ...]
+    bounds: dict[str, Bound] = field(default_factory=dict)
+    dev_days_missing: tuple[date, ...] = ()
 
     def __getitem__(self, name: str) -> Number:
         return self.values[name]
@@ -219,6 +235,15 @@ def compute(
     if total is not None and units:
         values["cost.per_unit_usd"] = total / float(units)
         values["cost.per_1k_units_usd"] = total / float(units) * 1000.0
+    running = [line.usd for line in lines if line.usd is not None and not line.development]
+    if running and units:
+        values["cost.running_per_unit_usd"] = float(sum(running)) / float(units)
+    missing = days_without_claude_code(ai, wf, cf, logs.cost_breakdown, timezone)
+    bounds = {
+        name: bound
+        for name, bound in cost_bounds(lines, len(missing)).items()
+        if values.get(name) is not None
+    }
 
     comparison = exp.comparison
     if comparison is not None:
@@ -237,4 +262,6 @@ def compute(
     workflow_failures = tuple(
         sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
     )
-    return Metrics(values, models, ai_total, workflow_failures, lines, first, last, per_day)
+    return Metrics(
+        values, models, ai_total, workflow_failures, lines, first, last, per_day, bounds, missing
+    )

@@ -31,7 +31,14 @@ from .paper_costs import (
     total_basis,
     workflows_cost,
 )
-from .paper_criteria import Outcome, criterion_rows, outcome_lines, proves, unproven
+from .paper_criteria import (
+    NOT_PROVED,
+    Outcome,
+    criterion_rows,
+    outcome_lines,
+    proves,
+    unproven,
+)
 from .paper_reconcile import reconciliation_context, reconciliation_gaps
 from .pricing import ModelPriceInfo, genai_prices_version
 from .provenance import Source
@@ -180,13 +187,16 @@ def _interventions(logs: Logs) -> list[dict[str, Any]]:
     return items
 
 
-def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[str]:
-    """Return What This Doesn't Prove: unproven criteria, cost gaps, lost lines, spec items."""
-    lines = unproven(rows)
+def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[dict[str, str]]:
+    """Return What This Doesn't Prove: unproven criteria, cost gaps, lost lines, spec items.
+
+    Each item is ``{"mark", "text"}``; every mark is ❌ but an inconclusive criterion's (⚠️).
+    """
+    lines: list[str] = []
     total = p.metrics.ai_total
-    unpriced = sum(line.basis.unpriced for line in p.metrics.cost_lines)
-    if unpriced:
-        lines.append(f"The total cost: it is a lower bound, {count(unpriced, 'record')} unpriced")
+    bound = p.metrics.bounds.get("cost.total_usd")
+    if bound is not None:
+        lines.append(f"The total cost: it is a lower bound, {bound.why}")
     if total is not None and total.basis.logged:
         lines.append(
             f"The cost of {count(total.basis.logged, 'call')} rests on the logged "
@@ -204,7 +214,7 @@ def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[str]:
             f"({p.window.text if p.window else ''})"
         )
     lines.extend(p.exp.doesnt_prove)
-    return lines
+    return unproven(rows) + [{"mark": NOT_PROVED, "text": line} for line in lines]
 
 
 def _period(metrics: Metrics) -> str:
@@ -266,11 +276,12 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "unit_count_metric": p.exp.unit.count,
         "cost_rows": cost_rows(p.metrics, units),
         "total_basis": total_basis(running),
-        "cost_lower_bound": running.basis.unpriced > 0,
+        "cost_lower_bound": "cost.total_usd" in p.metrics.bounds,
         "running_per_1k": running.per_1k,
+        "running_lower_bound": running.basis.unpriced > 0,
         "running_reduction": running_reduction(running, comparison),
         "cost_change": cost_change,
-        "cost_notes": cost_notes(running),
+        "cost_notes": cost_notes(running, p.metrics.dev_days_missing),
         "cost_missing_reason": (
             f"no {plural} were counted ({p.exp.unit.count} has no data)"
             if not units

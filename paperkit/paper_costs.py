@@ -7,6 +7,7 @@ obtained (priced, logged, unpriced) and whether a total is only a lower bound.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from .costs import Basis
@@ -150,14 +151,22 @@ def running_reduction(running: RunningCost, comparison: Comparison | None) -> fl
     return 1.0 - running.per_1k / comparison.cost_per_1k_units_usd
 
 
-def cost_notes(running: RunningCost) -> list[str]:
-    """Return the lower-bound note under the cost table, when some records are unpriced."""
-    if not running.basis.unpriced:
-        return []
-    return [
-        "\n**Lower bound:** left out of these costs: "
-        f"{count(running.basis.unpriced, 'unpriced record')}."
-    ]
+def cost_notes(running: RunningCost, dev_days_missing: tuple[date, ...] = ()) -> list[str]:
+    """Return the lower-bound notes under the cost table: unpriced records, Claude Code gaps."""
+    notes = []
+    if running.basis.unpriced:
+        notes.append(
+            "\n**Lower bound:** left out of these costs: "
+            f"{count(running.basis.unpriced, 'unpriced record')}."
+        )
+    if dev_days_missing:
+        listed = ", ".join(day.isoformat() for day in dev_days_missing)
+        notes.append(
+            "\n**Lower bound:** no Claude Code cost is recorded in cost-breakdown.jsonl for "
+            f"{count(len(dev_days_missing), 'day')} with usage ({listed}), so the total, the "
+            "cost per unit and everything that includes development cost leave it out."
+        )
+    return notes
 
 
 def cost_change(reduction: float) -> str:

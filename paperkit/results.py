@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .catalogue import INTEGER_METRICS
+from .costs import Bound
 from .intervals import Interval
 from .logs import FILE_NAMES
 from .paper_comparison import reprice_json
@@ -41,6 +42,10 @@ def _interval(interval: Interval | None) -> dict[str, Any] | None:
         "method": interval.method,
         "confidence": interval.confidence,
     }
+
+
+def _bound(bound: Bound | None) -> dict[str, str] | None:
+    return None if bound is None else {"side": bound.side, "why": bound.why}
 
 
 def _comparison(p: PaperInputs) -> dict[str, Any] | None:
@@ -85,6 +90,9 @@ def results_json(p: PaperInputs) -> str:
             "value": _json_number(r.criterion.metric or "", r.value),
             "n": r.n,
             "interval": _interval(r.interval),
+            "kind": r.measurement.kind if r.measurement else None,
+            "interval_used": r.criterion.interval,
+            "bound": _bound(r.measurement.bound if r.measurement else None),
             "verdict": r.verdict,
             "reason": r.reason,
         }
@@ -104,6 +112,9 @@ def results_json(p: PaperInputs) -> str:
     doc = {
         "experiment": p.name,
         "metrics": {name: _json_number(name, value) for name, value in values.items()},
+        "bounds": {
+            name: _bound(p.metrics.bounds[name]) for name in values if name in p.metrics.bounds
+        },
         "models": models,
         "criteria": criteria,
         "outcome": {

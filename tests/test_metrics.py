@@ -22,7 +22,8 @@ workflows.succeeded workflows.failed workflows.success_rate workflows.duration_s
 workflows.duration_s.p50 workflows.duration_s.p95 workflows.steps.mean workflows.steps_failed
 workflows.cost_usd units.count units.per_day.mean units.per_day.min days cost.worker_ai_usd
 cost.workflows_usd cost.d1_usd cost.kv_usd cost.r2_usd cost.claude_code_usd cost.total_usd
-cost.per_unit_usd cost.per_1k_units_usd dev.iterations dev.errors dev.interventions
+cost.per_unit_usd cost.per_1k_units_usd cost.running_per_unit_usd dev.iterations dev.errors
+dev.interventions
 dev.intervention_minutes dev.error_fix_minutes dev.sessions dev.session_minutes
 comparison.cost_reduction comparison.latency_ratio
 """.split()
@@ -70,7 +71,7 @@ def values_of(tmp_path: Path, logs: dict[str, str], spec: str = SPEC) -> dict[st
 
 def test_values_hold_exactly_the_catalogue_names(tmp_path: Path) -> None:
     assert sorted(values_of(tmp_path, {})) == sorted(CATALOGUE)
-    assert len(CATALOGUE) == 46
+    assert len(CATALOGUE) == 47
 
 
 def test_absent_files_give_null_for_every_metric(tmp_path: Path) -> None:
