@@ -1,5 +1,5 @@
 """``python -m paperkit``: the same as the ``paperkit`` command."""
 
-from .cli import cli
+from paperkit.cli import cli
 
 cli(prog_name="paperkit")

@@ -1,7 +1,7 @@
 """The pipeline from spec and logs to PAPER.md and results.json; the one writer of papers.
 
 ``render_experiment`` reads, computes and renders, returning text; ``plan_update`` merges it
-into the existing PAPER.md (:mod:`paperkit.update`); ``write_update`` writes atomically, so a
+into the existing PAPER.md (:mod:`paperkit.paper.update`); ``write_update`` writes atomically, so a
 failed build leaves the previous paper untouched. ``build_each`` runs them per experiment.
 """
 
@@ -14,19 +14,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import criteria, metrics, paper, paper_criteria, pricing, provenance, window
-from .atomic import write_atomic
-from .errors import DataWarning, PaperkitError, shown
-from .evidence import check_scope, measure
-from .logs import Logs, load_logs
-from .rates import Rates, load_rates
-from .reconcile import reconcile
-from .render import OVERRIDES, render
-from .reprice import reprice
-from .results import results_json
-from .spec import placeholder_experiment
-from .spec_types import Criterion, Experiment, Spec
-from .update import BACKUP_SUFFIX, Update, plan
+from paperkit.atomic import write_atomic
+from paperkit.errors import DataWarning, PaperkitError, shown
+from paperkit.logs import window
+from paperkit.logs.load import Logs, load_logs
+from paperkit.measure import criteria, metrics, provenance
+from paperkit.measure.evidence import check_scope, measure
+from paperkit.measure.reconcile import reconcile
+from paperkit.measure.reprice import reprice
+from paperkit.paper import context as paper
+from paperkit.paper import criteria as paper_criteria
+from paperkit.paper.render import OVERRIDES, render
+from paperkit.paper.results import results_json
+from paperkit.paper.update import BACKUP_SUFFIX, Update, plan
+from paperkit.prices import pricing
+from paperkit.prices.rates import Rates, load_rates
+from paperkit.spec.load import placeholder_experiment
+from paperkit.spec.types import Criterion, Experiment, Spec
 
 PAPER_NAME = "PAPER.md"
 RESULTS_NAME = "results.json"

@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .build import (
+from paperkit import __version__
+from paperkit.build import (
     Built,
     build_each,
     check_strict,
@@ -21,14 +21,14 @@ from .build import (
     render_experiment,
     worst,
 )
-from .errors import DataWarning, shown
-from .options import CONTEXT, SPEC_OPTION, Group
-from .schema import schema_text
-from .spec import load_spec
-from .summary import summary as summarize
-from .tracking.commands import COMMANDS
-from .tracking.costs_command import costs
-from .wording import count
+from paperkit.errors import DataWarning, shown
+from paperkit.options import CONTEXT, SPEC_OPTION, Group
+from paperkit.paper.summary import summary as summarize
+from paperkit.paper.wording import count
+from paperkit.spec.load import load_spec
+from paperkit.spec.schema import schema_text
+from paperkit.tracking.commands import COMMANDS
+from paperkit.tracking.costs_command import costs
 
 
 def _warn(warnings: Any, spec_path: Path) -> None:

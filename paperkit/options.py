@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .errors import PaperkitError
+from paperkit.errors import PaperkitError
 
 # -h as well as --help, on every command. Set on each command, not only on the group: click
 # keeps a command's help option once made, so one invoked alone first would lose -h.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import paperkit.jsonl
+import paperkit.logs.jsonl
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -25,11 +25,11 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 def one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The indices (among non-blank lines) of the JSONL lines read with json.loads, in order."""
     read: list[int] = []
-    real = paperkit.jsonl._by_line
+    real = paperkit.logs.jsonl._by_line
 
     def spy(lines, span, skipped):  # type: ignore[no-untyped-def]
         read.extend(span)
         return real(lines, span, skipped)
 
-    monkeypatch.setattr(paperkit.jsonl, "_by_line", spy)
+    monkeypatch.setattr(paperkit.logs.jsonl, "_by_line", spy)
     return read

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from paperkit.build import BuildResult, render_experiment
-from paperkit.spec import load_spec
+from paperkit.spec.load import load_spec
 
 L8B = "@cf/meta/llama-3.1-8b-instruct"  # genai-prices: in $0.282/M, out $0.827/M
 BGE = "@cf/baai/bge-base-en-v1.5"  # genai-prices: in $0.067/M, no output price

@@ -1,8 +1,8 @@
-"""Free allowances (paperkit.allowances) as ``paperkit costs`` applies them: the figures of the
-data file, Workers AI's daily Neurons as dollars, monthly inclusions used up in time order, the
-Free plan's daily limits. Expected values are worked out by hand in the comments
-(llama-3.1-8b: $0.282 per M input tokens; Workflows: $0.30 per M requests, $0.02 per M CPU-ms;
-KV writes $5.00 per M)."""
+"""Free allowances (paperkit.prices.allowances) as ``paperkit costs`` applies them: the figures of
+the data file, Workers AI's daily Neurons as dollars, monthly inclusions used up in time order, the
+Free plan's daily limits. Expected values are worked out by hand in the comments (llama-3.1-8b:
+$0.282 per M input tokens; Workflows: $0.30 per M requests, $0.02 per M CPU-ms; KV writes $5.00 per
+M)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import paperkit.daily
-from paperkit.allowances import Allowance, Plan, describe, load_plan
+import paperkit.tracking.daily
+from paperkit.prices.allowances import Allowance, Plan, describe, load_plan
 from tests.helpers import L8B, SPEC, jsonl
 from tests.test_daily import costs_of
 
@@ -115,7 +115,7 @@ def test_monthly_inclusions_are_used_up_in_time_order(
         usd_per_neuron=0.011 / 1000,
         neuron_source="test",
     )
-    monkeypatch.setattr(paperkit.daily, "load_plan", lambda name: small)
+    monkeypatch.setattr(paperkit.tracking.daily, "load_plan", lambda name: small)
     costs = costs_of(
         tmp_path,
         {

@@ -1,7 +1,7 @@
 """Generated blocks in PAPER.md: hashing, parsing, and merging a rebuild into a hand-edited file.
 
 Expected documents are spelled out here with their own sha computed by hashlib, not by
-``paperkit.blocks``, so a wrong hash or a wrong marker in the module cannot hide itself.
+``paperkit.paper.blocks``, so a wrong hash or a wrong marker in the module cannot hide itself.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import hashlib
 
 import pytest
 
-from paperkit.blocks import NoAnchorError, block_hash, merge, parse, wrap
 from paperkit.errors import PaperkitError
+from paperkit.paper.blocks import NoAnchorError, block_hash, merge, parse, wrap
 
 
 def sha(content: str) -> str:

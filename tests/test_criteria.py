@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from helpers import build, jsonl
 
-from paperkit.criteria import judge, outcome
-from paperkit.evidence import EXACT, QUANTILE, RATE, Measurement
-from paperkit.intervals import wilson
-from paperkit.spec_types import Criterion
+from paperkit.measure.criteria import judge, outcome
+from paperkit.measure.evidence import EXACT, QUANTILE, RATE, Measurement
+from paperkit.measure.intervals import wilson
+from paperkit.spec.types import Criterion
 
 
 def measured(metric: str, op: str, target: float) -> Criterion:

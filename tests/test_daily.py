@@ -1,6 +1,6 @@
-"""Costs per day and resource (paperkit.daily): days in the spec's time zone, the paper's prices,
-how each cost was obtained, Claude Code as recorded, lower bounds. Expected values are worked
-out by hand in the comments (genai-prices: llama-3.1-8b $0.282/M in, $0.827/M out)."""
+"""Costs per day and resource (paperkit.tracking.daily): days in the spec's time zone, the paper's
+prices, how each cost was obtained, Claude Code as recorded, lower bounds. Expected values are
+worked out by hand in the comments (genai-prices: llama-3.1-8b $0.282/M in, $0.827/M out)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from paperkit.build import render_experiment
-from paperkit.costs import resource_cost
-from paperkit.daily import DailyCosts, daily_costs, record_days
 from paperkit.errors import PaperkitError
-from paperkit.spec import load_spec
+from paperkit.measure.costs import resource_cost
+from paperkit.spec.load import load_spec
+from paperkit.tracking.daily import DailyCosts, daily_costs, record_days
 from tests.helpers import L8B, L70B, SPEC, jsonl, write_tree
 
 NEW_YORK = SPEC.replace("root: runs\n", "root: runs\ntimezone: America/New_York\n")

@@ -11,13 +11,13 @@ import click
 import pytest
 from click.testing import CliRunner
 
-import paperkit.paper
+import paperkit.paper.context
 from paperkit.build import render_experiment
 from paperkit.cli import cli
 from paperkit.errors import PaperkitError
-from paperkit.render import FILTERS
-from paperkit.schema import spec_schema
-from paperkit.spec import load_spec
+from paperkit.paper.render import FILTERS
+from paperkit.spec.load import load_spec
+from paperkit.spec.schema import spec_schema
 
 CLI_DOC = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
 
@@ -136,14 +136,14 @@ def _table_names(text: str, header: str) -> set[str]:
 def example_context() -> dict[str, Any]:
     """The template context of the repository's example experiment, as a build makes it."""
     captured: dict[str, Any] = {}
-    real = paperkit.paper.context
+    real = paperkit.paper.context.context
 
-    def spy(inputs: paperkit.paper.PaperInputs) -> dict[str, Any]:
+    def spy(inputs: paperkit.paper.context.PaperInputs) -> dict[str, Any]:
         captured.update(real(inputs))
         return captured
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(paperkit.paper, "context", spy)
+        patch.setattr(paperkit.paper.context, "context", spy)
         render_experiment(load_spec(REPO / "experiments.yaml"), "ai-content-pipeline")
     return captured
 
@@ -177,7 +177,7 @@ def test_every_filter_is_documented() -> None:
 
 
 def test_every_template_file_is_listed() -> None:
-    folder = REPO / "paperkit" / "templates"
+    folder = REPO / "templates"
     on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*.j2")}
     listed = set(
         re.findall(r"`((?:sections/)?[a-z_]+\.md\.j2)`", _section(TEMPLATES_DOC, "## The files"))

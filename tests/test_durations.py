@@ -1,6 +1,6 @@
 import pytest
 
-from paperkit.durations import parse_minutes
+from paperkit.logs.durations import parse_minutes
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from helpers import L8B, L70B, build, jsonl
 
-from paperkit.costs import Bound
-from paperkit.criteria import judge
-from paperkit.evidence import EXACT, RATE, Measurement
-from paperkit.intervals import wilson
-from paperkit.spec_types import Criterion
-from paperkit.summary import summary
+from paperkit.measure.costs import Bound
+from paperkit.measure.criteria import judge
+from paperkit.measure.evidence import EXACT, RATE, Measurement
+from paperkit.measure.intervals import wilson
+from paperkit.paper.summary import summary
+from paperkit.spec.types import Criterion
 
 Z95 = 1.959963984540054  # the standard normal quantile at 0.975 (tables: 1.95996)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from paperkit.build import render_experiment
-from paperkit.spec import load_spec
+from paperkit.spec.load import load_spec
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from paperkit.intervals import Interval, mean_interval, quantile_interval, side, wilson
+from paperkit.measure.intervals import Interval, mean_interval, quantile_interval, side, wilson
 
 
 def binom_cdf(k: int, n: int, q: float) -> float:

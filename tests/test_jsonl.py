@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import paperkit.jsonl
+import paperkit.logs.jsonl
 from paperkit.errors import DataWarning
-from paperkit.jsonl import read_jsonl
+from paperkit.logs.jsonl import read_jsonl
 
 TEXT = ["timestamp", "model", "cost_estimate"]
 # Line 2,501 (i = 2500) cut off after its iteration's first two digits.
@@ -48,7 +48,7 @@ def write(tmp_path, lines):
 
 def assert_same_as_line_by_line(raw, path, text_columns=TEXT):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(paperkit.jsonl, "_RETRIES", -1)
+        patch.setattr(paperkit.logs.jsonl, "_RETRIES", -1)
         reference = read_jsonl(path, text_columns=text_columns)
     pd.testing.assert_frame_equal(raw.frame, reference.frame)
     assert raw.skipped == reference.skipped

@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import paperkit.jsonl
+import paperkit.logs.jsonl
 from paperkit.errors import PaperkitError
-from paperkit.jsonl import read_jsonl
-from paperkit.logs import FILE_NAMES, FileStats, load_logs
+from paperkit.logs.jsonl import read_jsonl
+from paperkit.logs.load import FILE_NAMES, FileStats, load_logs
 
 CONTRACT = {
     "worker_ai": "line timestamp iteration model operation input_tokens output_tokens latency_ms"
@@ -409,7 +409,7 @@ def test_unreadable_file_is_an_error(tmp_path):
 
 def every_line_one_by_one(monkeypatch):
     """Make read_jsonl read every line with json.loads, the reference for the normal path."""
-    monkeypatch.setattr(paperkit.jsonl, "_RETRIES", -1)
+    monkeypatch.setattr(paperkit.logs.jsonl, "_RETRIES", -1)
 
 
 def big_worker_ai(rows):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from helpers import L8B, build, jsonl
 
-from paperkit.logs import FILE_NAMES
+from paperkit.logs.load import FILE_NAMES
 
 # worker-ai.jsonl: 2 records and 1 line that is not JSON (skipped, so not a record).
 WORKER_AI = (

@@ -1,7 +1,7 @@
 """Cost reconciliation on small fixtures; every expected figure worked out by hand.
 
 The frames are the real ones: log files written under ``tmp_path``, read by ``load_logs`` and
-priced by ``paperkit.pricing``, as ``build.render_experiment`` does. Most fixtures price
+priced by ``paperkit.prices.pricing``, as ``build.render_experiment`` does. Most fixtures price
 llama-3.1-8b from the spec at $1.00 per M input tokens and $2.00 per M output tokens, so that
 1,000,000 input tokens cost exactly $1.00. List prices (USD per million): Workflows 0.30 per
 invocation + 0.02 per CPU-ms; R2 Class A 4.50. A gap is flagged when
@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 from helpers import BGE, L8B, L70B, SPEC, build, jsonl, write_tree
 
-from paperkit import pricing
-from paperkit.logs import load_logs
-from paperkit.rates import load_rates
-from paperkit.reconcile import reconcile
-from paperkit.spec import load_spec
+from paperkit.logs.load import load_logs
+from paperkit.measure.reconcile import reconcile
+from paperkit.prices import pricing
+from paperkit.prices.rates import load_rates
+from paperkit.spec.load import load_spec
 
 # Only the 8b model is priced by the spec; 70b has no price anywhere, bge is in genai-prices.
 SPEC_8B = f"""\

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import BGE, L8B, build, jsonl
 
-from paperkit.logs import FILE_NAMES, FileStats, load_logs
+from paperkit.logs.load import FILE_NAMES, FileStats, load_logs
 
 TS = "2025-01-14T10:00:00Z"
 # One valid record for each JSONL file (each file's required fields and a little more).

@@ -14,8 +14,8 @@ import yaml
 from test_spec import ERRORS, FULL
 
 from paperkit.errors import PaperkitError
-from paperkit.schema import schema_text, spec_schema
-from paperkit.spec import load_spec
+from paperkit.spec.load import load_spec
+from paperkit.spec.schema import schema_text, spec_schema
 
 REPO = Path(__file__).resolve().parent.parent
 VALIDATOR = jsonschema.Draft202012Validator(spec_schema())

@@ -10,7 +10,7 @@ import pytest
 from helpers import BGE, L8B, build, jsonl, wilson_by_hand
 
 from paperkit.errors import PaperkitError
-from paperkit.spec import load_spec
+from paperkit.spec.load import load_spec
 
 Z95 = 1.959964  # standard normal quantile at 0.975, from a table
 

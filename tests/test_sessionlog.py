@@ -1,4 +1,4 @@
-from paperkit.sessionlog import Session, parse_sessions
+from paperkit.logs.sessionlog import Session, parse_sessions
 
 # The log.md template of create-something-experiments (SKILL.md, Step 1), filled in: session 1
 # as in the template (one paragraph, soft breaks), session 2 as list items, session 3 with an

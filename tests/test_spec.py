@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from paperkit.errors import PaperkitError
-from paperkit.spec import (
+from paperkit.spec.load import (
     Comparison,
     ComparisonRow,
     Criterion,
@@ -538,7 +538,7 @@ experiments:
 def test_new_keys_become_the_expected_dataclasses(tmp_path: Path) -> None:
     from datetime import UTC, date, datetime
 
-    from paperkit.spec_types import Billing, DeclaredOutcome, Reprice, Scope
+    from paperkit.spec.types import Billing, DeclaredOutcome, Reprice, Scope
 
     spec = load_spec(write(tmp_path, NEW_KEYS))
     assert (spec.confidence, spec.reconcile_tolerance) == (0.9, 0.1)
@@ -569,7 +569,7 @@ def test_new_keys_become_the_expected_dataclasses(tmp_path: Path) -> None:
 
 
 def test_new_keys_have_their_defaults(tmp_path: Path) -> None:
-    from paperkit.spec_types import Billing
+    from paperkit.spec.types import Billing
 
     spec = load_spec(
         write(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from paperkit.errors import PaperkitError
-from paperkit.summary import LIMIT, summary
+from paperkit.paper.summary import LIMIT, summary
 
 RESULTS: dict[str, Any] = {
     "experiment": "demo",

@@ -11,7 +11,7 @@ import pytest
 
 import paperkit.track
 from paperkit.errors import PaperkitError
-from paperkit.logs import load_logs
+from paperkit.logs.load import load_logs
 from paperkit.tracking.init import init_experiment
 
 L8B = "@cf/meta/llama-3.1-8b-instruct"

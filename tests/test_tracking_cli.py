@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from paperkit.cli import cli
-from paperkit.logs import load_logs
-from paperkit.spec import load_spec
+from paperkit.logs.load import load_logs
+from paperkit.spec.load import load_spec
 from paperkit.tracking.commands import COMMANDS
 from paperkit.tracking.init import add_entry, init_experiment
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from paperkit import logs
 from paperkit.errors import PaperkitError
+from paperkit.logs import load as logs
 from paperkit.tracking.append import append_records
 from paperkit.tracking.records import (
     KINDS,

@@ -10,7 +10,7 @@ import pytest
 from helpers import L70B, build, jsonl
 
 from paperkit.errors import PaperkitError
-from paperkit.spec import load_spec
+from paperkit.spec.load import load_spec
 
 
 def spec_of(

@@ -10,7 +10,7 @@ import pytest
 
 from paperkit.errors import DataWarning, PaperkitError
 from paperkit.importers.wrangler_tail import import_wrangler_tail
-from paperkit.logs import load_logs
+from paperkit.logs.load import load_logs
 from paperkit.tracking.init import init_experiment
 
 FIXTURES = Path(__file__).parent / "fixtures"

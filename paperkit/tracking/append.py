@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperkit.errors import PaperkitError, shown
-from paperkit.spec import load_spec
+from paperkit.spec.load import load_spec
 from paperkit.tracking.records import ID_FIELD, Kind, build_record, encode
 
 try:  # POSIX

@@ -1,8 +1,9 @@
 """``paperkit costs``: an experiment's cost per day and resource, as a table or JSON.
 
-The numbers come from ``paperkit.daily``; this module words them (``table``, ``as_json``) and,
-with ``--write``, records them in ``cost-breakdown.jsonl`` through ``paperkit.tracking.upsert``.
-The click command ``costs`` is registered on the ``paperkit`` group by ``paperkit.cli``.
+The numbers come from ``paperkit.tracking.daily``; this module words them (``table``, ``as_json``)
+and, with ``--write``, records them in ``cost-breakdown.jsonl`` through
+``paperkit.tracking.upsert``. The click command ``costs`` is registered on the ``paperkit`` group by
+``paperkit.cli``.
 """
 
 from __future__ import annotations
@@ -14,14 +15,22 @@ from typing import Any
 
 import click
 
-from paperkit.allowances import Plan, describe
-from paperkit.daily import BREAKDOWN, LABELS, NO_RECORDS, RESOURCES, DailyCosts, Day, daily_costs
 from paperkit.errors import DataWarning, shown
 from paperkit.options import CONTEXT, SPEC_OPTION, Command
-from paperkit.render import usd
-from paperkit.spec import load_spec
+from paperkit.paper.render import usd
+from paperkit.paper.wording import count
+from paperkit.prices.allowances import Plan, describe
+from paperkit.spec.load import load_spec
+from paperkit.tracking.daily import (
+    BREAKDOWN,
+    LABELS,
+    NO_RECORDS,
+    RESOURCES,
+    DailyCosts,
+    Day,
+    daily_costs,
+)
 from paperkit.tracking.upsert import Upserted, encode, upsert_days
-from paperkit.wording import count
 
 MISSING = "n/a"
 NONE = "-"

@@ -23,9 +23,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from paperkit.errors import PaperkitError, shown
-from paperkit.logs import LOG_MD
-from paperkit.render import render
-from paperkit.spec import DEFAULT_ROOT, Spec, load_spec
+from paperkit.logs.load import LOG_MD
+from paperkit.paper.render import render
+from paperkit.spec.load import DEFAULT_ROOT, Spec, load_spec
 from paperkit.tracking.records import KINDS
 
 # As experiments.yaml's names (docs/spec.md): letters, digits, '-', '_' and '.', not only dots.

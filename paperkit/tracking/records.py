@@ -1,8 +1,8 @@
 """The records ``paperkit log``, the tracker and the importers write: kinds, fields and checks.
 
 Each kind of record goes to one file of the experiment's folder. Which fields a kind has is the
-layout ``paperkit.logs`` reads (a test keeps the two in step); which type a field has comes from
-the reader's own tables (``logs.NUMBERS``, ``logs.MONEY``, ``logs.DURATIONS``), so a value that
+layout ``paperkit.logs.load`` reads (a test keeps the two in step); which type a field has comes
+from the reader's own tables (``logs.NUMBERS``, ``logs.MONEY``, ``logs.DURATIONS``), so a value that
 passes here is one the reader takes without a skip or a warning. The writer is stricter than the
 reader: it writes one canonical form of each value (whole numbers, money as a JSON number,
 timestamps in UTC ending in ``Z``), so what it writes reads back exactly.
@@ -18,10 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from paperkit import logs
-from paperkit.durations import parse_minutes
 from paperkit.errors import PaperkitError
-from paperkit.yamlnodes import suggest
+from paperkit.logs import load as logs
+from paperkit.logs.durations import parse_minutes
+from paperkit.spec.yamlnodes import suggest
 
 ID_FIELD = "paperkit_id"  # set by importers, to recognise a record imported before
 

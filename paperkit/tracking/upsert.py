@@ -2,7 +2,7 @@
 
 ``paperkit costs --write`` records each day's costs. A day already in the file (by ``period``
 when it is a date, else by the day of ``timestamp`` in the spec's time zone: the rule of
-``paperkit.daily.record_days``) has its first line replaced in place; a day not in it is
+``paperkit.tracking.daily.record_days``) has its first line replaced in place; a day not in it is
 appended, in date order. Every other line is kept byte for byte, blank and unreadable lines
 included, so no input is ever lost. Further lines of a written day are kept and reported, except
 exact copies (same bytes, surrounding whitespace aside) of the line replaced or of the new line,
@@ -27,12 +27,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from paperkit import values
 from paperkit.atomic import write_atomic
-from paperkit.daily import record_days
 from paperkit.errors import PaperkitError, shown
-from paperkit.jsonl import read_jsonl
+from paperkit.logs import values
+from paperkit.logs.jsonl import read_jsonl
 from paperkit.tracking.append import locked
+from paperkit.tracking.daily import record_days
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -88,7 +88,7 @@ def upsert_days(path: Path, lines: Mapping[date, bytes], timezone: str) -> Upser
 def _line_days(path: Path, segments: list[bytes], timezone: str) -> list[date | None]:
     """Return the day of each line (None for blank and unreadable lines).
 
-    The lines are read as ``paperkit.logs`` reads them (``read_jsonl``, then a required
+    The lines are read as ``paperkit.logs.load`` reads them (``read_jsonl``, then a required
     ``timestamp``), so exactly the records the paper counts have a day. A line repeating an
     earlier one byte for byte gets its day too.
     """

@@ -1,1 +1,0 @@
-"""Data files shipped with paperkit (service list prices with their sources)."""

@@ -1,0 +1,1 @@
+"""Stage 1, reading: an experiment's log files → typed DataFrames, skips, warnings, window."""

@@ -1,0 +1,251 @@
+"""Every file of an experiment's tracking folder as typed, validated DataFrames.
+
+The contract is the "Logs" section of ``docs/design.md``: one frame per JSONL file with fixed
+columns (present even when the file or the field is missing), the sessions of ``log.md``, a
+``FileStats`` per file, and the problems found as ``DataWarning`` values. A record that cannot be
+used is skipped with its reason; a value that cannot be read but does not spoil the record is
+left missing with a warning. This module owns the files and their layouts (which columns, which
+fields are required, the order of the problems); ``paperkit.logs.values`` converts the columns, and
+``paperkit.logs.sanity`` reports records whose fields contradict each other and drops the earlier
+records of a repeated ``execution_id``. A line repeated byte for byte is read once
+(``paperkit.logs.jsonl``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from paperkit.errors import DataWarning, PaperkitError
+from paperkit.logs import sanity, values
+from paperkit.logs.jsonl import read_jsonl
+from paperkit.logs.sessionlog import Session, parse_sessions
+
+LOG_MD = "log.md"
+NUMBERS = frozenset(
+    "iteration input_tokens output_tokens latency_ms duration_ms steps steps_succeeded"
+    " steps_failed cpu_ms rows_read rows_written reads writes deletes lists class_a_ops"
+    " class_b_ops fix_prompts".split()
+)
+MONEY = {"cost_logged": "cost_estimate"} | {
+    name: name
+    for name in (
+        "worker_ai_cost workflows_cost d1_cost kv_cost r2_cost claude_code_cost total_cost"
+    ).split()
+}
+DURATIONS = {"time_spent_min": "time_spent", "fix_time_min": "fix_time"}
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A JSONL file's frame: its ``Logs`` attribute, columns and required fields."""
+
+    attr: str
+    names: str  # the contract's columns, in order, separated by spaces
+    required: str | None = None
+    timestamp_required: bool = True
+    unique: str | None = None  # a field naming the record: of records sharing it, the last counts
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.names.split())
+
+
+_LAYOUTS = {
+    "worker-ai.jsonl": _Layout(
+        "worker_ai",
+        "line timestamp iteration model operation input_tokens output_tokens latency_ms"
+        " success cost_logged error",
+        required="model",
+    ),
+    "workflows.jsonl": _Layout(
+        "workflows",
+        "line timestamp iteration workflow_name execution_id duration_ms steps steps_succeeded"
+        " steps_failed cpu_ms success error cost_logged",
+        required="execution_id",
+        unique="execution_id",
+    ),
+    "cloudflare.jsonl": _Layout(
+        "cloudflare",
+        "line timestamp resource operation rows_read rows_written reads writes deletes lists"
+        " class_a_ops class_b_ops cost_logged",
+    ),
+    "cost-breakdown.jsonl": _Layout(
+        "cost_breakdown",
+        "line timestamp period worker_ai_cost workflows_cost d1_cost kv_cost r2_cost"
+        " claude_code_cost total_cost",
+    ),
+    "prompts.jsonl": _Layout("prompts", "line timestamp iteration prompt time_spent_min"),
+    "errors.log": _Layout(
+        "errors",
+        "line timestamp iteration error_type error_message context my_action fix_time_min"
+        " fix_prompts learning",
+    ),
+    "interventions.log": _Layout(
+        "interventions",
+        "line timestamp iteration reason what_user_did why_needed could_ai_have_done_this"
+        " time_spent time_spent_min learning",
+    ),
+    "metrics.jsonl": _Layout("metrics", "line timestamp", timestamp_required=False),
+}
+FILE_NAMES = (*_LAYOUTS, LOG_MD)
+
+
+@dataclass(frozen=True)
+class FileStats:
+    """What was read from one file, each non-blank line counted once.
+
+    ``lines`` (non-blank) = ``records`` kept + ``skipped`` (lines that cannot be used) +
+    ``repeated`` (lines that repeat an earlier line byte for byte) + ``duplicates`` (records
+    dropped because a later one has the same ``execution_id``). For log.md, ``records`` is the
+    number of sessions, and the other counts are 0. ``sha256`` is the hash of the very bytes
+    that were parsed, for the paper's provenance.
+    """
+
+    name: str
+    present: bool
+    lines: int
+    records: int
+    skipped: int
+    repeated: int = 0
+    duplicates: int = 0
+    # Of the bytes parsed; None for an absent file. Not part of equality: it names the bytes,
+    # while the counts describe what was read from them.
+    sha256: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Logs:
+    """An experiment folder's logs: one frame per JSONL file, the sessions, stats and warnings."""
+
+    worker_ai: pd.DataFrame
+    workflows: pd.DataFrame
+    cloudflare: pd.DataFrame
+    cost_breakdown: pd.DataFrame
+    prompts: pd.DataFrame
+    errors: pd.DataFrame
+    interventions: pd.DataFrame
+    metrics: pd.DataFrame
+    sessions: tuple[Session, ...]
+    files: dict[str, FileStats]
+    warnings: tuple[DataWarning, ...]
+
+
+def load_logs(folder: Path, *, display_path: Callable[[Path], str] | None = None) -> Logs:
+    """Return the logs in ``folder``; a missing file (or folder) gives empty frames.
+
+    ``display_path`` turns a file's path into the text used in its warnings (default ``str``).
+    Raises ``PaperkitError`` only when a file exists but cannot be read.
+    """
+    show = display_path or str
+    frames: dict[str, pd.DataFrame] = {}
+    files: dict[str, FileStats] = {}
+    warnings: list[DataWarning] = []
+    for name, layout in _LAYOUTS.items():
+        path = folder / name
+        frame, stats, found = _load_jsonl(path, name, layout, show(path))
+        frames[layout.attr] = frame
+        files[name] = stats
+        warnings += found
+    path = folder / LOG_MD
+    sessions, files[LOG_MD], found = _load_log_md(path, show(path))
+    warnings += found
+    return Logs(**frames, sessions=sessions, files=files, warnings=tuple(warnings))
+
+
+def _load_jsonl(
+    path: Path, name: str, layout: _Layout, where: str
+) -> tuple[pd.DataFrame, FileStats, list[DataWarning]]:
+    """Read, check and convert one JSONL file (an absent one as an empty file)."""
+    sources = [MONEY.get(c, DURATIONS.get(c, c)) for c in layout.columns if c not in NUMBERS]
+    present = path.exists()
+    if present:
+        try:
+            raw = read_jsonl(
+                path, text_columns=[c for c in sources if c not in ("line", "success")]
+            )
+        except OSError as error:
+            raise PaperkitError(f"cannot read {name}: {error.strerror}", where) from error
+        frame, lines, sha256 = raw.frame, raw.lines, raw.sha256
+        found = [dataclasses.replace(w, path=where) for w in raw.skipped + raw.repeated]
+        repeated = len(raw.repeated)
+    else:
+        frame, lines = pd.DataFrame({"line": pd.Series([], dtype=np.int64)}), 0
+        found, repeated, sha256 = [], 0, None
+    checked = values.Checks(frame, where)
+    columns = _convert(frame, layout, checked)
+    sanity.check(columns, checked)
+    kept = ~checked.skipped
+    duplicates = 0
+    if field := layout.unique:
+        dropped, later = sanity.later_records(field, columns[field], kept, checked.lines, where)
+        kept &= ~dropped
+        found += later
+        duplicates = len(later)
+    extras = [c for c in frame.columns if c not in columns and c not in sources]
+    result = pd.concat([pd.DataFrame(columns), frame[extras]], axis=1)[kept]
+    found += checked.skips + [w for row, w in checked.warnings if kept[row]]
+    found.sort(key=lambda w: w.line or 0)
+    records = int(kept.sum())
+    skipped = lines - records - repeated - duplicates
+    stats = FileStats(name, present, lines, records, skipped, repeated, duplicates, sha256)
+    return result.reset_index(drop=True), stats, found
+
+
+def _convert(frame: pd.DataFrame, layout: _Layout, checks: values.Checks) -> dict[str, pd.Series]:
+    """Return the layout's columns converted; skips before warnings, in the contract's order."""
+    columns: dict[str, pd.Series] = {"line": frame["line"]}
+    columns["timestamp"] = values.timestamp(checks, required=layout.timestamp_required)
+    if field := layout.required:
+        checks.skip(values.missing(checks.column(field)), lambda _: f"missing {field}")
+    for name in layout.columns:
+        if name in NUMBERS:
+            columns[name] = values.number(name, checks)
+    for name in layout.columns:
+        if name in MONEY:
+            columns[name] = values.money(MONEY[name], checks)
+        elif name in DURATIONS:
+            columns[name] = values.duration(DURATIONS[name], checks)
+        elif name == "success":
+            columns[name] = values.success(checks)
+        elif name == "resource":
+            columns[name] = values.lowered_text(checks.column(name))
+        elif name not in columns:
+            columns[name] = values.text(checks.column(name))
+    return {name: columns[name] for name in layout.columns}
+
+
+def _load_log_md(
+    path: Path, where: str
+) -> tuple[tuple[Session, ...], FileStats, list[DataWarning]]:
+    """Return the sessions of log.md (none if it is absent) and its stats."""
+    if not path.exists():
+        return (), FileStats(LOG_MD, False, 0, 0, 0), []
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise PaperkitError(f"cannot read {LOG_MD}: {error.strerror}", where) from error
+    found = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        found.append(DataWarning(where, line, "not valid UTF-8; unreadable bytes replaced"))
+        text = data.decode("utf-8", errors="replace")
+    sessions = parse_sessions(text)
+    found.extend(
+        DataWarning(
+            where, s.line, f"Duration: cannot read '{s.duration}' as a duration; treated as missing"
+        )
+        for s in sessions
+        if s.duration is not None and s.duration_min is None
+    )
+    lines = sum(1 for line in text.splitlines() if line.strip())
+    digest = hashlib.sha256(data).hexdigest()
+    return sessions, FileStats(LOG_MD, True, lines, len(sessions), 0, sha256=digest), found

@@ -1,0 +1,1 @@
+"""Stage 2, computing: metrics, intervals, evidence, verdicts, costs and their reconciliation."""

@@ -1,0 +1,221 @@
+"""What each resource cost over the period, and how each cost was obtained.
+
+One :class:`CostLine` per resource (Worker AI per operation, Workflows, D1/KV/R2 and any other
+``cloudflare.jsonl`` resource, Claude Code). Its :class:`Basis` counts the records priced, taken
+from their logged estimate, or left unpriced, so the paper can say when a total is a lower bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from paperkit.measure.stats import sum_known
+from paperkit.prices.pricing import LIST_PRICE, LOGGED, PRICE_DATA, SPEC, UNPRICED
+
+# cloudflare.jsonl resources that have their own log file, and so are not costed from it.
+NOT_COSTED = ("worker_ai", "workers_ai", "workflows")
+_RESOURCE_LABELS = {"d1": "D1", "kv": "KV", "r2": "R2"}
+_DATE = r"\d{4}-\d{2}-\d{2}"
+LOWER, UPPER = "lower", "upper"
+
+
+@dataclass(frozen=True)
+class Basis:
+    """How a cost was obtained: counts of records priced, taken from logs, or left unpriced."""
+
+    priced: int = 0
+    logged: int = 0
+    unpriced: int = 0
+
+    def __add__(self, other: Basis) -> Basis:
+        return Basis(
+            self.priced + other.priced, self.logged + other.logged, self.unpriced + other.unpriced
+        )
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One resource's cost over the whole period, e.g. ("Worker AI (summarization)", 1.23).
+
+    ``priced_by`` names how its priced records were priced ("token prices", "list price");
+    ``development`` marks the Claude Code line, which is not a running cost.
+    """
+
+    label: str
+    usd: float | None
+    basis: Basis
+    priced_by: str
+    development: bool = False
+
+
+def labels(series: pd.Series, missing: str) -> pd.Series:
+    """Return text labels with missing and blank values replaced by ``missing``."""
+    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    return text.where(text != "", missing)
+
+
+def basis_of(sources: pd.Series) -> Basis:
+    """Return the Basis of some records, from their ``cost_source`` column."""
+    counts = sources.value_counts()
+    priced = sum(int(counts.get(s, 0)) for s in (PRICE_DATA, SPEC, LIST_PRICE))
+    return Basis(priced, int(counts.get(LOGGED, 0)), int(counts.get(UNPRICED, 0)))
+
+
+def source_label(basis: Basis, priced_word: str) -> str:
+    """Return one word for how a cost was obtained: ``priced_word``, logged, unpriced or mixed."""
+    parts = [
+        (basis.priced, priced_word),
+        (basis.logged, "logged"),
+        (basis.unpriced, "unpriced"),
+    ]
+    present = [(n, word) for n, word in parts if n]
+    if len(present) == 1:
+        return present[0][1]
+    return "mixed" if present else "no data"
+
+
+def cost_lines(
+    ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, cb: pd.DataFrame, present: dict[str, bool]
+) -> tuple[CostLine, ...]:
+    """Return the cost lines of the Cost Breakdown, in the paper's order.
+
+    ``ai``, ``wf`` and ``cf`` are the priced worker-ai, workflows and cloudflare frames, ``cb``
+    the cost-breakdown frame, and ``present`` tells which log files exist.
+    """
+    lines: list[CostLine] = []
+    if present["worker-ai.jsonl"]:
+        operations = labels(ai["operation"], "unspecified operation")
+        for op in sorted(operations.unique()):
+            calls = ai[operations == op]
+            basis = basis_of(calls["cost_source"])
+            lines.append(
+                CostLine(f"Worker AI ({op})", sum_known(calls["cost_usd"]), basis, "token prices")
+            )
+    if present["workflows.jsonl"]:
+        basis = basis_of(wf["cost_source"])
+        lines.append(CostLine("Workflows", sum_known(wf["cost_usd"]), basis, "list price"))
+    if present["cloudflare.jsonl"]:
+        # worker_ai/workflows records here would double-count their own files: not costed.
+        resources = labels(cf["resource"], "unspecified resource")
+        others = sorted(set(resources) - {"d1", "kv", "r2", *NOT_COSTED})
+        for resource in ["d1", "kv", "r2", *others]:
+            records = cf[resources == resource]
+            if len(records):
+                basis = basis_of(records["cost_source"])
+                label = _RESOURCE_LABELS.get(resource, resource)
+                lines.append(CostLine(label, sum_known(records["cost_usd"]), basis, "list price"))
+    claude = cb["claude_code_cost"] if present["cost-breakdown.jsonl"] else pd.Series(dtype=float)
+    if claude.notna().any():
+        basis = Basis(logged=int(claude.notna().sum()))
+        lines.append(
+            CostLine("Claude Code (development)", sum_known(claude), basis, "", development=True)
+        )
+    return tuple(lines)
+
+
+def resource_cost(lines: tuple[CostLine, ...], prefix: str) -> float | None:
+    """Return the known cost of the lines labelled ``prefix`` or ``prefix (…)``, or None."""
+    picked = [
+        line.usd
+        for line in lines
+        if (line.label == prefix or line.label.startswith(f"{prefix} (")) and line.usd is not None
+    ]
+    return float(sum(picked)) if picked else None
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A value that is only a bound on the truth, which side it bounds, and why.
+
+    ``side`` is "lower" (the true value may be higher: a cost that leaves records out) or
+    "upper" (it may be lower: a cost reduction computed from such a cost). ``why`` says what
+    was left out: "15 records unpriced, 2 days without Claude Code cost".
+    """
+
+    side: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.side} bound: {self.why}"
+
+
+def bound_reason(records: int, days: int = 0) -> str | None:
+    """Return what a total leaves out ("15 records unpriced, 1 day without Claude Code cost")."""
+    parts = []
+    if records:
+        parts.append(f"{records:,} record{'' if records == 1 else 's'} unpriced")
+    if days:
+        parts.append(f"{days:,} day{'' if days == 1 else 's'} without Claude Code cost")
+    return ", ".join(parts) or None
+
+
+def cost_bounds(lines: tuple[CostLine, ...], dev_days_missing: int) -> dict[str, Bound]:
+    """Return the cost metrics that are only bounds, each with why (docs/metrics.md).
+
+    A cost leaving out unpriced records is a lower bound, as is every total that includes
+    development cost while some day of usage has no Claude Code cost recorded; the comparison's
+    cost reduction, computed from such a cost, is then an upper bound.
+    """
+
+    def left_out(*prefixes: str) -> int:
+        return sum(
+            line.basis.unpriced
+            for line in lines
+            if not line.development
+            and any(line.label == p or line.label.startswith(f"{p} (") for p in prefixes)
+        )
+
+    bounds: dict[str, Bound] = {}
+
+    def put(names: tuple[str, ...], why: str | None, side: str = LOWER) -> None:
+        if why is not None:
+            bounds.update(dict.fromkeys(names, Bound(side, why)))
+
+    put(("ai.cost_usd", "cost.worker_ai_usd"), bound_reason(left_out("Worker AI")))
+    put(("workflows.cost_usd", "cost.workflows_usd"), bound_reason(left_out("Workflows")))
+    for label in ("D1", "KV", "R2"):
+        put((f"cost.{label.lower()}_usd",), bound_reason(left_out(label)))
+    put(("cost.claude_code_usd",), bound_reason(0, dev_days_missing))
+    running = sum(line.basis.unpriced for line in lines if not line.development)
+    put(("cost.running_per_unit_usd",), bound_reason(running))
+    total = bound_reason(running, dev_days_missing)
+    put(("cost.total_usd", "cost.per_unit_usd", "cost.per_1k_units_usd"), total)
+    put(("comparison.cost_reduction",), total, UPPER)
+    return bounds
+
+
+def record_days(frame: pd.DataFrame, timezone: str) -> pd.Series:
+    """Return the day of each ``cost-breakdown.jsonl`` record: what ``--write`` replaces.
+
+    ``period`` when it is a date (``2025-01-14``); otherwise (absent, or ``day_1`` as the
+    methodology writes it) the day of ``timestamp`` in ``timezone``.
+    """
+    text = frame["period"].astype(object).where(frame["period"].notna(), "").astype(str)
+    written = text.str.strip().where(text.str.strip().str.fullmatch(_DATE), None)
+    as_date = pd.to_datetime(written, format="%Y-%m-%d", errors="coerce")
+    local = frame["timestamp"].dt.tz_convert(timezone).dt.date
+    days = np.where(as_date.notna(), as_date.dt.date, local)
+    return pd.Series(days, index=frame.index, dtype=object)
+
+
+def days_without_claude_code(
+    ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, cb: pd.DataFrame, timezone: str
+) -> tuple[date, ...]:
+    """Return the days with usage records but no Claude Code cost, as ``paperkit costs`` sees them.
+
+    Only when some day has a Claude Code cost: an experiment that records none has no
+    development line to be incomplete (its paper shows running costs only).
+    """
+    if not len(cb) or not cb["claude_code_cost"].notna().any():
+        return ()
+    costed = ~labels(cf["resource"], "unspecified resource").isin(NOT_COSTED)
+    stamps = [frame["timestamp"] for frame in (ai, wf, cf[costed]) if len(frame)]
+    used = set()
+    for stamp in stamps:
+        used.update(stamp.dt.tz_convert(timezone).dt.date.dropna())
+    recorded = set(record_days(cb, timezone)[cb["claude_code_cost"].notna()])
+    return tuple(sorted(used - recorded))

@@ -1,0 +1,445 @@
+"""Cost figures that should agree, side by side: where the logs contradict the prices or themselves.
+
+Three comparisons (docs/reconciliation.md):
+
+1. each model's logged ``cost_estimate`` against its cost at the price paperkit applies, per day
+   and over the whole period, on the calls that have both;
+2. each ``cost-breakdown.jsonl`` figure (Worker AI, Workflows, D1, KV, R2) against the raw usage
+   logs' cost for the same day and resource;
+3. each ``cost-breakdown.jsonl`` line's ``total_cost`` against the sum of its parts.
+
+A gap is flagged when ``|a - b| > tolerance * max(|a|, |b|)``. A figure that is missing stays
+None and is not compared: a missing figure is never read as $0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from paperkit.prices.pricing import LIST_PRICE, LOGGED, PRICE_DATA, SPEC, UNPRICED
+from paperkit.spec.types import DEFAULT_RECONCILE_TOLERANCE
+
+# Cost sources that are a price applied by paperkit (not the user's own estimate).
+REAL_PRICES = (PRICE_DATA, SPEC, LIST_PRICE)
+
+# cost-breakdown.jsonl's per-resource columns with a raw usage log, and their labels.
+BREAKDOWN_RESOURCES = (
+    ("worker_ai_cost", "Worker AI"),
+    ("workflows_cost", "Workflows"),
+    ("d1_cost", "D1"),
+    ("kv_cost", "KV"),
+    ("r2_cost", "R2"),
+)
+# The parts that total_cost should add up to (Claude Code has no raw log, but is a part).
+BREAKDOWN_PARTS = (*(column for column, _ in BREAKDOWN_RESOURCES), "claude_code_cost")
+
+COMPARED = "compared"
+
+
+@dataclass(frozen=True)
+class LoggedVsPriced:
+    """One model's logged cost against its priced cost, on one day or (``day`` None) overall.
+
+    Both sums run over the same ``calls``: those whose cost source is a price (``REAL_PRICES``)
+    and that also log a ``cost_estimate``; with none, both are None and ``status`` says why. The
+    other counts are the model's calls on that day (or period) left out, by reason.
+    """
+
+    model: str
+    day: date | None
+    logged_usd: float | None
+    priced_usd: float | None
+    gap_usd: float | None
+    relative_gap: float | None
+    flagged: bool
+    status: str  # compared, no logged figure, no priced figure, no figures
+    calls: int
+    priced_not_logged: int
+    logged_not_priced: int
+    unpriced: int
+
+
+@dataclass(frozen=True)
+class BreakdownVsLogs:
+    """One cost-breakdown.jsonl figure against the raw logs' cost of that resource on that day.
+
+    ``raw_usd`` sums ``cost_usd`` of the ``raw_records`` (``raw_logged`` of them at their own
+    estimate; ``raw_unpriced`` left out, so the sum is then a lower bound). It is None when
+    there are no raw records ("no raw records") or none has a cost ("raw records unpriced").
+    ``day_from`` is "period" or "timestamp"; ``duplicate_day`` marks a day with several lines.
+    """
+
+    line: int
+    day: date | None
+    day_from: str
+    resource: str
+    breakdown_usd: float
+    raw_usd: float | None
+    gap_usd: float | None
+    relative_gap: float | None
+    flagged: bool
+    status: str  # compared, no raw records, raw records unpriced
+    raw_records: int
+    raw_logged: int
+    raw_unpriced: int
+    duplicate_day: bool
+
+
+@dataclass(frozen=True)
+class BreakdownTotal:
+    """One cost-breakdown.jsonl line's ``total_cost`` against the sum of the parts it logs.
+
+    ``missing_parts`` names the part columns the line lacks (they add nothing to
+    ``parts_usd``); ``parts_usd`` is None when the line logs no part ("no parts").
+    """
+
+    line: int
+    day: date | None
+    total_usd: float | None
+    parts_usd: float | None
+    gap_usd: float | None
+    relative_gap: float | None
+    flagged: bool
+    status: str  # compared, no total_cost, no parts
+    missing_parts: tuple[str, ...]
+
+
+Row = LoggedVsPriced | BreakdownVsLogs | BreakdownTotal
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The three comparisons and the tolerance they were judged at."""
+
+    tolerance: float
+    logged_vs_priced: tuple[LoggedVsPriced, ...]  # per model and day
+    logged_vs_priced_totals: tuple[LoggedVsPriced, ...]  # per model, whole period
+    breakdown_vs_logs: tuple[BreakdownVsLogs, ...]
+    breakdown_totals: tuple[BreakdownTotal, ...]
+
+    @property
+    def flagged(self) -> tuple[Row, ...]:
+        """Return every flagged row: comparison 1 by day, then by model, then 2, then 3."""
+        rows: tuple[Row, ...] = (
+            *self.logged_vs_priced,
+            *self.logged_vs_priced_totals,
+            *self.breakdown_vs_logs,
+            *self.breakdown_totals,
+        )
+        return tuple(row for row in rows if row.flagged)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the comparisons as plain dicts and lists for results.json.
+
+        Floats keep 12 significant digits (as the rest of results.json), missing is None, days
+        are ISO dates; rows keep the order of the tuples, which is sorted.
+        """
+        return {
+            "tolerance": self.tolerance,
+            "flagged": len(self.flagged),
+            "logged_vs_priced": {
+                "by_day": [_plain_row(r) for r in self.logged_vs_priced],
+                "by_model": [_plain_row(r) for r in self.logged_vs_priced_totals],
+            },
+            "breakdown_vs_logs": [_plain_row(r) for r in self.breakdown_vs_logs],
+            "breakdown_totals": [_plain_row(r) for r in self.breakdown_totals],
+        }
+
+
+def reconcile(
+    ai: pd.DataFrame,
+    wf: pd.DataFrame,
+    cf: pd.DataFrame,
+    cost_breakdown: pd.DataFrame,
+    timezone: str,
+    tolerance: float = DEFAULT_RECONCILE_TOLERANCE,
+) -> Reconciliation:
+    """Return the three cost comparisons of one experiment, each row flagged or not.
+
+    ``ai``, ``wf`` and ``cf`` are the worker-ai, workflows and cloudflare frames priced by
+    :mod:`paperkit.prices.pricing`; ``cost_breakdown`` is the cost-breakdown frame of
+    :mod:`paperkit.logs.load`.
+    Days are calendar days in ``timezone`` (an IANA name). ``tolerance`` is a fraction: a gap is
+    flagged when ``|a - b| > tolerance * max(|a|, |b|)``, so two zeros are never flagged; a pair
+    with a missing side is not compared (gap None, not flagged), never read as 0.
+    It exists so that a paper catches the costs nobody reconciled: estimates far from the
+    price, or a breakdown that disagrees with the logs it summarises.
+    """
+    if not (math.isfinite(tolerance) and tolerance >= 0):
+        raise ValueError(f"tolerance must be a fraction of 0 or more, got {tolerance!r}")
+    by_day, by_model = _logged_vs_priced(ai, timezone, tolerance)
+    days = _breakdown_days(cost_breakdown, timezone)
+    return Reconciliation(
+        tolerance=tolerance,
+        logged_vs_priced=by_day,
+        logged_vs_priced_totals=by_model,
+        breakdown_vs_logs=_breakdown_vs_logs(ai, wf, cf, cost_breakdown, days, timezone, tolerance),
+        breakdown_totals=_breakdown_totals(cost_breakdown, days, tolerance),
+    )
+
+
+def _local_day(stamps: pd.Series, timezone: str) -> pd.Series:
+    """Return each UTC timestamp's calendar day in ``timezone``, as a naive midnight.
+
+    The wall time is made naive before flooring, so a zone whose midnight is skipped by a
+    daylight-saving change cannot raise.
+    """
+    wall = stamps.dt.tz_convert(timezone).dt.tz_localize(None)
+    return wall.dt.normalize().astype("datetime64[ns]")
+
+
+def _gaps(a: pd.Series, b: pd.Series, tolerance: float) -> pd.DataFrame:
+    """Return the absolute gap, relative gap and flag of each pair; NaN/False where one is NaN.
+
+    The relative gap is ``|a - b| / max(|a|, |b|)``, and 0 when both are 0 (no difference).
+    """
+    gap = (a - b).abs()
+    scale = np.maximum(a.abs(), b.abs())
+    relative = (gap / scale.where(scale != 0)).mask(scale == 0, 0.0)
+    return pd.DataFrame({"gap": gap, "relative": relative, "flagged": gap > tolerance * scale})
+
+
+def _logged_vs_priced(
+    ai: pd.DataFrame, timezone: str, tolerance: float
+) -> tuple[tuple[LoggedVsPriced, ...], tuple[LoggedVsPriced, ...]]:
+    """Return comparison 1 per (model, day), and per model over the whole period."""
+    source = ai["cost_source"].to_numpy(dtype=object)
+    priced = np.isin(source, REAL_PRICES)
+    logged = ai["cost_logged"].notna().to_numpy()
+    both = priced & logged
+    frame = pd.DataFrame(
+        {
+            "model": ai["model"].to_numpy(dtype=object),
+            "day": _local_day(ai["timestamp"], timezone).to_numpy(),
+            "calls": both,
+            "priced_not_logged": priced & ~logged,
+            "logged_not_priced": source == LOGGED,
+            "unpriced": source == UNPRICED,
+            "logged_usd": np.where(both, ai["cost_logged"].to_numpy(dtype=float), np.nan),
+            "priced_usd": np.where(both, ai["cost_usd"].to_numpy(dtype=float), np.nan),
+        }
+    )
+    by_day = _logged_rows(frame, ["model", "day"], tolerance)
+    by_model = _logged_rows(frame, ["model"], tolerance)
+    return by_day, by_model
+
+
+def _logged_rows(
+    frame: pd.DataFrame, keys: list[str], tolerance: float
+) -> tuple[LoggedVsPriced, ...]:
+    """Return one LoggedVsPriced per group of ``keys``, sorted by them."""
+    grouped = frame.groupby(keys, sort=True, dropna=False)
+    counts = grouped[["calls", "priced_not_logged", "logged_not_priced", "unpriced"]].sum()
+    money = grouped[["logged_usd", "priced_usd"]].sum(min_count=1)
+    table = counts.join(money).reset_index()
+    gaps = _gaps(table["logged_usd"], table["priced_usd"], tolerance)
+    status = np.select(
+        [table["calls"] > 0, table["priced_not_logged"] > 0, table["logged_not_priced"] > 0],
+        [COMPARED, "no logged figure", "no priced figure"],
+        "no figures",
+    )
+    days = table["day"] if "day" in table else pd.Series(pd.NaT, index=table.index)
+    return tuple(
+        LoggedVsPriced(
+            model=str(row.model),
+            day=_date(day),
+            logged_usd=_num(row.logged_usd),
+            priced_usd=_num(row.priced_usd),
+            gap_usd=_num(gap.gap),
+            relative_gap=_num(gap.relative),
+            flagged=bool(gap.flagged),
+            status=str(state),
+            calls=int(row.calls),
+            priced_not_logged=int(row.priced_not_logged),
+            logged_not_priced=int(row.logged_not_priced),
+            unpriced=int(row.unpriced),
+        )
+        for row, gap, state, day in zip(
+            table.itertuples(index=False), gaps.itertuples(index=False), status, days, strict=True
+        )
+    )
+
+
+def _breakdown_days(cb: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """Return each breakdown line's day, where it came from, and whether the day repeats.
+
+    The day is ``period`` when that is a YYYY-MM-DD date, else the timestamp's day in
+    ``timezone``; a user who writes the date leaves no doubt about which day is meant.
+    """
+    period = cb["period"].astype("string").str.strip()
+    is_date = period.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    from_period = pd.to_datetime(
+        period.where(is_date).astype(object), format="%Y-%m-%d", errors="coerce"
+    ).astype("datetime64[ns]")
+    from_stamp = _local_day(cb["timestamp"], timezone)
+    use_period = from_period.notna()
+    day = from_period.where(use_period, from_stamp)
+    per_day = day.map(day.value_counts())
+    return pd.DataFrame(
+        {
+            "day": day,
+            "day_from": np.where(use_period, "period", "timestamp"),
+            "duplicate_day": (per_day > 1).to_numpy(),
+        },
+        index=cb.index,
+    )
+
+
+def _raw_costs(ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """Return the raw logs' cost per (resource, day): the sum of known costs and the counts."""
+    sources = [("Worker AI", ai), ("Workflows", wf)] + [
+        (label, cf[cf["resource"] == column.removesuffix("_cost")])
+        for column, label in BREAKDOWN_RESOURCES[2:]
+    ]
+    raw = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "resource": label,
+                    "day": _local_day(frame["timestamp"], timezone).to_numpy(),
+                    "cost_usd": frame["cost_usd"].to_numpy(dtype=float),
+                    "raw_logged": (frame["cost_source"] == LOGGED).to_numpy(),
+                    "raw_unpriced": (frame["cost_source"] == UNPRICED).to_numpy(),
+                }
+            )
+            for label, frame in sources
+        ],
+        ignore_index=True,
+    )
+    grouped = raw.groupby(["resource", "day"], sort=False)
+    table = grouped[["raw_logged", "raw_unpriced"]].sum()
+    table["raw_records"] = grouped.size()
+    table["raw_usd"] = grouped["cost_usd"].sum(min_count=1)
+    return table.reset_index()
+
+
+def _breakdown_vs_logs(
+    ai: pd.DataFrame,
+    wf: pd.DataFrame,
+    cf: pd.DataFrame,
+    cb: pd.DataFrame,
+    days: pd.DataFrame,
+    timezone: str,
+    tolerance: float,
+) -> tuple[BreakdownVsLogs, ...]:
+    """Return comparison 2: each figure the breakdown gives against the raw logs' day cost."""
+    figures = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "line": cb["line"].to_numpy(),
+                    "order": order,
+                    "resource": label,
+                    "breakdown_usd": cb[column].to_numpy(dtype=float),
+                    **{name: days[name].to_numpy() for name in days.columns},
+                }
+            )
+            for order, (column, label) in enumerate(BREAKDOWN_RESOURCES)
+        ],
+        ignore_index=True,
+    )
+    figures = figures[figures["breakdown_usd"].notna()]
+    table = figures.merge(_raw_costs(ai, wf, cf, timezone), on=["resource", "day"], how="left")
+    table = table.sort_values(["day", "line", "order"], na_position="last", kind="stable")
+    for name in ("raw_records", "raw_logged", "raw_unpriced"):
+        table[name] = table[name].fillna(0)
+    gaps = _gaps(table["breakdown_usd"], table["raw_usd"], tolerance)
+    status = np.select(
+        [table["raw_records"] == 0, table["raw_usd"].isna()],
+        ["no raw records", "raw records unpriced"],
+        COMPARED,
+    )
+    return tuple(
+        BreakdownVsLogs(
+            line=int(row.line),
+            day=_date(row.day),
+            day_from=str(row.day_from),
+            resource=str(row.resource),
+            breakdown_usd=float(row.breakdown_usd),
+            raw_usd=_num(row.raw_usd),
+            gap_usd=_num(gap.gap),
+            relative_gap=_num(gap.relative),
+            flagged=bool(gap.flagged),
+            status=str(state),
+            raw_records=int(row.raw_records),
+            raw_logged=int(row.raw_logged),
+            raw_unpriced=int(row.raw_unpriced),
+            duplicate_day=bool(row.duplicate_day),
+        )
+        for row, gap, state in zip(
+            table.itertuples(index=False), gaps.itertuples(index=False), status, strict=True
+        )
+    )
+
+
+def _breakdown_totals(
+    cb: pd.DataFrame, days: pd.DataFrame, tolerance: float
+) -> tuple[BreakdownTotal, ...]:
+    """Return comparison 3: each line's total_cost against the sum of the parts it logs."""
+    parts = cb[list(BREAKDOWN_PARTS)].astype(float)
+    parts_usd = parts.sum(axis=1, min_count=1)
+    total = cb["total_cost"].astype(float)
+    gaps = _gaps(total, parts_usd, tolerance)
+    status = np.select([total.isna(), parts_usd.isna()], ["no total_cost", "no parts"], COMPARED)
+    missing = [
+        tuple(name for name, absent in zip(BREAKDOWN_PARTS, row, strict=True) if absent)
+        for row in parts.isna().to_numpy()
+    ]
+    rows = [
+        BreakdownTotal(
+            line=int(line),
+            day=_date(day),
+            total_usd=_num(t),
+            parts_usd=_num(p),
+            gap_usd=_num(gap.gap),
+            relative_gap=_num(gap.relative),
+            flagged=bool(gap.flagged),
+            status=str(state),
+            missing_parts=absent,
+        )
+        for line, day, t, p, gap, state, absent in zip(
+            cb["line"],
+            days["day"],
+            total,
+            parts_usd,
+            gaps.itertuples(index=False),
+            status,
+            missing,
+            strict=True,
+        )
+    ]
+    return tuple(sorted(rows, key=lambda row: row.line))
+
+
+def _num(value: object) -> float | None:
+    """Return a plain float, or None for NaN/NA (a missing figure is never 0)."""
+    return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def _date(value: object) -> date | None:
+    """Return a day column's value as a date, or None for NaT."""
+    return None if pd.isna(value) else pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
+def _plain(value: object) -> object:
+    """Return ``value`` as JSON: floats to 12 significant digits, dates as ISO, tuples as lists."""
+    if isinstance(value, bool) or value is None or isinstance(value, int | str):
+        return value
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    raise TypeError(f"cannot write {type(value).__name__} to results.json")
+
+
+def _plain_row(row: Row) -> dict[str, object]:
+    """Return one row as a dict, in the order of its fields."""
+    return {f.name: _plain(getattr(row, f.name)) for f in fields(row)}

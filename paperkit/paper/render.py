@@ -1,0 +1,154 @@
+"""The one Jinja environment, the filters that decide how every number looks, and rendering.
+
+Numbers keep full precision until they reach a filter here; a missing value (None/NaN) is
+always shown as "n/a", never as 0.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from collections.abc import Callable
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from paperkit.errors import PaperkitError, shown
+from paperkit.paper.blocks import wrap
+
+MISSING = "n/a"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def usd(value: Any, digits: int = 4) -> str:
+    """Format US dollars with a fixed number of decimals: 0.01234 -> "$0.0123"."""
+    if _missing(value):
+        return MISSING
+    text = f"{abs(float(value)):,.{digits}f}"
+    return f"-${text}" if float(value) < 0 and text.strip("0.,") else f"${text}"
+
+
+def pct(value: Any, digits: int = 1) -> str:
+    """Format a fraction as a percentage: 0.992 -> "99.2%"."""
+    if _missing(value):
+        return MISSING
+    return f"{float(value) * 100:.{digits}f}%"
+
+
+def num(value: Any, digits: int = 0) -> str:
+    """Format a number with thousands separators and fixed decimals: 1234.6 -> "1,235"."""
+    if _missing(value):
+        return MISSING
+    return f"{float(value):,.{digits}f}"
+
+
+def unit(value: Any, suffix: str, digits: int = 0) -> str:
+    """Format a number with its unit: (850, "ms") -> "850 ms"; a missing value is just "n/a"."""
+    if _missing(value):
+        return MISSING
+    return f"{num(value, digits)} {suffix}"
+
+
+def cell(value: Any) -> str:
+    """Make text safe inside a Markdown table cell: escape pipes, fold newlines."""
+    if _missing(value):
+        return MISSING
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return " ".join(part.strip() for part in text.split("\n")).replace("|", "\\|")
+
+
+def inline(value: Any) -> str:
+    """Fold free text onto one line (for list items and bold labels)."""
+    if _missing(value):
+        return MISSING
+    return " ".join(str(value).split())
+
+
+def block(content: str, name: str) -> str:
+    """Wrap a generated section in paperkit's markers, with the hash of its content."""
+    text = content.strip("\n")
+    try:
+        return wrap(name, text + "\n" if text else "")
+    except ValueError as e:
+        raise jinja2.TemplateRuntimeError(str(e)) from e
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "block": block,
+    "usd": usd,
+    "pct": pct,
+    "num": num,
+    "unit": unit,
+    "cell": cell,
+    "inline": inline,
+}
+
+
+OVERRIDES = "templates"  # the folder beside the spec whose files replace the built-in ones
+
+
+def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
+    """Return the Jinja environment used for every paper, searching ``template_dirs`` in order.
+
+    StrictUndefined turns a misspelt variable into an error instead of a blank cell;
+    autoescape is off because the output is Markdown, not HTML.
+    """
+    env = jinja2.Environment(  # noqa: S701 - Markdown output, HTML escaping would corrupt it
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def _where(error: BaseException, dirs: list[Path]) -> tuple[str | None, int | None]:
+    """Return the template file and line an error was raised from, from its traceback.
+
+    Jinja compiles templates to Python whose frames carry the template's file name and line,
+    so the innermost such frame is where the template went wrong.
+    """
+    roots = [str(d) for d in dirs]
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.endswith(".j2") and any(frame.filename.startswith(r) for r in roots):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def _shown_template(filename: str | None, dirs: list[Path]) -> str | None:
+    """Return a template's path as the user knows it: their own file, or the built-in name."""
+    if filename is None:
+        return None
+    path = Path(filename)
+    if dirs[:-1] and path.is_relative_to(dirs[0]):
+        return shown(path)
+    return f"paperkit/templates/{path.relative_to(dirs[-1]).as_posix()}"
+
+
+def render(template_name: str, context: dict[str, Any], overrides: Path | None = None) -> str:
+    """Render a paper template with ``context`` and return the text.
+
+    Files in ``overrides`` (the ``templates/`` folder beside the spec, when it exists) replace
+    the built-in templates of the same name. Errors are located at the template's file:line.
+    """
+    with as_file(files("paperkit.templates")) as builtin:
+        dirs = [overrides, Path(builtin)] if overrides is not None else [Path(builtin)]
+        env = make_environment(dirs)
+        try:
+            return env.get_template(template_name).render(context)
+        except jinja2.TemplateSyntaxError as e:
+            where = _shown_template(e.filename, dirs) or e.name or template_name
+            raise PaperkitError(f"template error: {e.message}", where, e.lineno) from e
+        except jinja2.TemplateError as e:
+            filename, line = _where(e, dirs)
+            where = _shown_template(filename, dirs) or template_name
+            raise PaperkitError(f"template error: {e.message}", where, line) from e

@@ -1,0 +1,1 @@
+"""Stage 2, computing: what each record costs (model prices, Cloudflare rates, allowances)."""

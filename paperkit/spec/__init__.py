@@ -1,0 +1,1 @@
+"""Stage 1, reading: experiments.yaml → frozen dataclasses (schema, checks, metric names)."""
