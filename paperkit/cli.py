@@ -7,28 +7,29 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from paperkit import __version__
-from paperkit.build import (
-    Built,
-    build_each,
-    check_strict,
-    find_experiment,
-    render_all,
-    render_experiment,
-    worst,
-)
 from paperkit.errors import DataWarning, shown
 from paperkit.options import CONTEXT, SPEC_OPTION, Group
-from paperkit.paper.summary import summary as summarize
 from paperkit.paper.wording import count
 from paperkit.spec.load import load_spec
-from paperkit.spec.schema import schema_text
 from paperkit.tracking.commands import COMMANDS
-from paperkit.tracking.costs_command import costs
+
+if TYPE_CHECKING:
+    from paperkit.build import Built
+
+# Commands whose modules load pandas, pyarrow and scipy (through paperkit.build) import them in
+# their own bodies, and `costs` is imported only when it runs: `paperkit --help`, `--version`,
+# `log` and `init` start without them (tests/test_startup.py).
+LAZY = {
+    "costs": (
+        "paperkit.tracking.costs_command:costs",
+        "Print one experiment's cost per day and resource, computed from its logs.",
+    ),
+}
 
 
 def _warn(warnings: Any, spec_path: Path) -> None:
@@ -39,7 +40,7 @@ def _warn(warnings: Any, spec_path: Path) -> None:
         click.echo(f"warning: {where}", err=True)
 
 
-@click.group(cls=Group, context_settings=CONTEXT)
+@click.group(cls=Group, context_settings=CONTEXT, lazy=LAZY)
 @click.version_option(__version__, prog_name="paperkit")
 def cli() -> None:
     """Turn an AI experiment's logs and experiments.yaml into an honest, reproducible PAPER.md."""
@@ -110,6 +111,8 @@ def build(
         raise click.UsageError("--diff needs --check")
     if to_stdout and (check or force):
         raise click.UsageError("--stdout cannot be combined with --check or --force")
+    from paperkit.build import build_each, check_strict, render_all, worst
+
     spec = load_spec(spec_path)
     if to_stdout:
         results = render_all(spec, list(names))
@@ -177,6 +180,8 @@ def metrics(name: str, spec_path: Path, as_json: bool) -> None:
 
     The names and their meanings are in docs/metrics.md.
     """
+    from paperkit.build import render_experiment
+
     result = render_experiment(load_spec(spec_path), name)
     _warn(result.warnings, spec_path)
     values = json.loads(result.results)["metrics"]
@@ -203,6 +208,8 @@ def validate(names: tuple[str, ...], spec_path: Path, strict: bool) -> None:
     messages are a build's: a hand-edited block or a broken marker in PAPER.md is reported
     as build would report it.
     """
+    from paperkit.build import build_each, worst
+
     spec = load_spec(spec_path)
     codes = []
     for built in build_each(spec, list(names), write=False):
@@ -233,6 +240,8 @@ def schema() -> None:
 
     Editors use it to check the spec as you type; see docs/ci.md.
     """
+    from paperkit.spec.schema import schema_text
+
     click.echo(schema_text(), nl=False)
 
 
@@ -245,6 +254,9 @@ def summary(name: str, spec_path: Path) -> None:
     For CI: paperkit summary NAME >> "$GITHUB_STEP_SUMMARY". It builds the experiment in
     memory, so it is current even when results.json is not.
     """
+    from paperkit.build import find_experiment, render_experiment
+    from paperkit.paper.summary import summary as summarize
+
     spec = load_spec(spec_path)
     result = render_experiment(spec, name)
     _warn(result.warnings, spec_path)
@@ -252,5 +264,5 @@ def summary(name: str, spec_path: Path) -> None:
     click.echo(summarize(json.loads(result.results), name, unit=unit), nl=False)
 
 
-for _command in (*COMMANDS, costs):
+for _command in COMMANDS:
     cli.add_command(_command)

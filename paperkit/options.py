@@ -6,6 +6,7 @@ place, for the group and for a command invoked on its own (as the tests do).
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -56,4 +57,37 @@ class Command(_ErrorsAsLines, click.Command):
 
 
 class Group(_ErrorsAsLines, click.Group):
-    """The ``paperkit`` group: every command under it gets the same error handling."""
+    """The ``paperkit`` group: every command under it gets the same error handling.
+
+    ``lazy`` maps a command's name to ``("module:attribute", help)``: the command is imported
+    only when it runs (or its own --help is asked for), so a command whose module loads
+    pandas does not slow down ``paperkit --help`` or ``paperkit log``. The group's --help
+    lists it by ``help``, the first paragraph of its docstring (a test keeps them equal).
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attribute = self.lazy[cmd_name][0].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # List the commands not imported yet by their declared help, without importing them.
+        stand_ins = {
+            name: click.Command(name, help=text)
+            for name, (_, text) in self.lazy.items()
+            if name not in self.commands
+        }
+        self.commands.update(stand_ins)
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            for name in stand_ins:
+                del self.commands[name]

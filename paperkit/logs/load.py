@@ -24,22 +24,9 @@ import pandas as pd
 
 from paperkit.errors import DataWarning, PaperkitError
 from paperkit.logs import sanity, values
+from paperkit.logs.fields import DURATIONS, LOG_MD, MONEY, NUMBERS
 from paperkit.logs.jsonl import read_jsonl
 from paperkit.logs.sessionlog import Session, parse_sessions
-
-LOG_MD = "log.md"
-NUMBERS = frozenset(
-    "iteration input_tokens output_tokens latency_ms duration_ms steps steps_succeeded"
-    " steps_failed cpu_ms rows_read rows_written reads writes deletes lists class_a_ops"
-    " class_b_ops fix_prompts".split()
-)
-MONEY = {"cost_logged": "cost_estimate"} | {
-    name: name
-    for name in (
-        "worker_ai_cost workflows_cost d1_cost kv_cost r2_cost claude_code_cost total_cost"
-    ).split()
-}
-DURATIONS = {"time_spent_min": "time_spent", "fix_time_min": "fix_time"}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from paperkit.errors import PaperkitError, shown
-from paperkit.logs.load import LOG_MD
+from paperkit.logs.fields import LOG_MD
 from paperkit.paper.render import render
 from paperkit.spec.load import DEFAULT_ROOT, Spec, load_spec
 from paperkit.tracking.records import KINDS
