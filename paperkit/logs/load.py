@@ -26,7 +26,8 @@ from paperkit.errors import DataWarning, PaperkitError
 from paperkit.logs import sanity, values
 from paperkit.logs.fields import DURATIONS, LOG_MD, MONEY, NUMBERS
 from paperkit.logs.jsonl import read_jsonl
-from paperkit.logs.sessionlog import Session, parse_sessions
+from paperkit.logs.sessionlog import Session, read_sessions
+from paperkit.logs.values import too_large, written
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,8 @@ def _load_log_md(
         line = data[: error.start].count(b"\n") + 1
         found.append(DataWarning(where, line, "not valid UTF-8; unreadable bytes replaced"))
         text = data.decode("utf-8", errors="replace")
-    sessions = parse_sessions(text)
+    sessions, skipped = read_sessions(text)
+    found.extend(DataWarning(where, line, reason) for line, reason in skipped)
     found.extend(
         DataWarning(
             where, s.line, f"Duration: cannot read '{s.duration}' as a duration; treated as missing"
@@ -233,6 +235,23 @@ def _load_log_md(
         for s in sessions
         if s.duration is not None and s.duration_min is None
     )
+    huge = too_large(pd.Series([s.duration_min for s in sessions], dtype="float64"))
+    found.extend(
+        DataWarning(
+            where,
+            s.line,
+            f"Duration: {written(s.duration)} is too large to add up "
+            "(a sum would overflow); treated as missing",
+        )
+        for s, big in zip(sessions, huge, strict=True)
+        if big
+    )
+    sessions = tuple(
+        dataclasses.replace(s, duration_min=None) if big else s
+        for s, big in zip(sessions, huge, strict=True)
+    )
+    found.sort(key=lambda w: w.line or 0)
     lines = sum(1 for line in text.splitlines() if line.strip())
     digest = hashlib.sha256(data).hexdigest()
-    return sessions, FileStats(LOG_MD, True, lines, len(sessions), 0, sha256=digest), found
+    stats = FileStats(LOG_MD, True, lines, len(sessions), len(skipped), sha256=digest)
+    return sessions, stats, found

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 
 def _json_number(name: str, value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    # Infinity is not JSON. The reader keeps every sum finite (a value too large to add up is
+    # reported at its line and left out), so this only guards the file's validity.
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
     if name in INTEGER_METRICS:
         return int(value)
@@ -141,4 +143,4 @@ def results_json(p: PaperInputs) -> str:
             },
         },
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
