@@ -17,6 +17,7 @@ from paperkit.measure.costs import Bound
 from paperkit.measure.criteria import judge
 from paperkit.measure.evidence import EXACT, RATE, Measurement
 from paperkit.measure.intervals import wilson
+from paperkit.paper.render import pct, usd
 from paperkit.paper.summary import summary
 from paperkit.spec.types import Criterion
 
@@ -238,3 +239,35 @@ def test_a_mean_wholly_on_the_failing_side_fails_below_min_n(tmp_path: Path) -> 
         "n = 20 is below min_n 30; too few to judge",
     )
     assert math.isclose(passes["value"], 3.03, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.0, "$0.0000"),  # zero is zero
+        (0.00004, "<$0.0001"),  # rounds to $0.0000 at four decimals, but is not nothing
+        (0.00005, "$0.0001"),  # 0.00005 rounds half up here: 0.0001
+        (0.0123, "$0.0123"),
+        (-0.00003, "> -$0.0001"),
+        (-0.5, "-$0.5000"),
+    ],
+)
+def test_a_tiny_cost_never_reads_as_zero(value: float, shown: str) -> None:
+    assert usd(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("fraction", "digits", "shown"),
+    [
+        (0.0, 0, "0%"),
+        (0.004, 0, "<1%"),  # 0.4% at no decimals would be "0%"
+        (0.0004, 1, "<0.1%"),
+        (0.0183, 0, "2%"),
+        (0.9996, 1, ">99.9%"),  # 99.96% at one decimal would be "100.0%"
+        (1.0, 1, "100.0%"),
+    ],
+)
+def test_a_share_strictly_between_0_and_1_never_reads_as_0_or_100(
+    fraction: float, digits: int, shown: str
+) -> None:
+    assert pct(fraction, digits) == shown

@@ -261,14 +261,33 @@ def test_breakdown_total_against_the_sum_of_its_parts(tmp_path: Path) -> None:
     assert exact.gap_usd == pytest.approx(0.0, abs=1e-12)
     assert exact.flagged is False
     assert exact.missing_parts == ("d1_cost", "kv_cost", "r2_cost")
-    # 0.95 + 0.33 + 2.00 = 3.28; gap 0.03; 0.03 / 3.31 = 0.00906: under 5%, over 0.5%.
+    # 0.95 + 0.33 + 2.00 = 3.28; gap 0.03. Only 0.00906 of 3.31, under a 5% tolerance, but an
+    # addition must hold to the cent: three parts rounded to the cent explain 3 × 0.005 = 0.015.
     assert (off.line, off.total_usd) == (2, 3.31)
     assert off.parts_usd == pytest.approx(3.28)
     assert off.gap_usd == pytest.approx(0.03)
     assert off.relative_gap == pytest.approx(0.03 / 3.31)
-    assert off.flagged is False
-    strict = reconcile(ai, wf, cf, cb, "UTC", tolerance=0.005).breakdown_totals
-    assert [row.flagged for row in strict] == [False, True]
+    assert (off.allowed_usd, off.flagged) == (0.015, True)
+    # The tolerance is for estimates against each other, not for one line's addition.
+    loose = reconcile(ai, wf, cf, cb, "UTC", tolerance=0.5).breakdown_totals
+    assert [row.flagged for row in loose] == [False, True]
+
+
+def test_a_total_a_dime_off_its_parts_is_flagged_and_rounding_is_not(tmp_path: Path) -> None:
+    lines = jsonl(
+        # 0.15 + 0.19 + 5.32 = 5.66 against 5.56: $0.10 off, 1.8% of 5.66.
+        breakdown(worker_ai_cost=0.15, workflows_cost=0.19, claude_code_cost=5.32, total_cost=5.56),
+        # Parts of 0.004, 0.004, 0.004 written rounded as 0.00, 0.00, 0.00 against a total
+        # rounded from 0.012 to 0.01: 1 cent off, within the 3 × 0.5 = 1.5 cents of rounding.
+        breakdown(worker_ai_cost=0.0, workflows_cost=0.0, claude_code_cost=0.0, total_cost=0.01),
+        # Two parts: 1 cent allowed; 0.02 off is not rounding.
+        breakdown(worker_ai_cost=0.10, claude_code_cost=0.20, total_cost=0.32),
+    )
+    ai, wf, cf, cb = frames(tmp_path, {"cost-breakdown.jsonl": lines})
+    dime, rounded, two = reconcile(ai, wf, cf, cb, "UTC").breakdown_totals
+    assert (dime.gap_usd, dime.flagged) == (pytest.approx(0.10), True)
+    assert (rounded.allowed_usd, rounded.flagged) == (0.015, False)
+    assert (two.allowed_usd, two.flagged) == (0.01, True)
 
 
 def test_zeros_are_not_flagged_and_missing_sides_are_none(tmp_path: Path) -> None:
@@ -286,7 +305,7 @@ def test_zeros_are_not_flagged_and_missing_sides_are_none(tmp_path: Path) -> Non
     assert no_total.flagged is False
     # 0 vs 0: gap 0, relative gap 0 (not 0/0), not flagged.
     assert (zeros.gap_usd, zeros.relative_gap, zeros.flagged) == (0.0, 0.0, False)
-    # 0.10 vs 0: gap 0.10 > 0.05 * 0.10: flagged, relative gap 0.10 / 0.10 = 1.
+    # 0.10 vs 0: gap 0.10 > half a cent for its one part: flagged, relative gap 0.10 / 0.10 = 1.
     assert (one_zero.gap_usd, one_zero.relative_gap, one_zero.flagged) == (0.1, 1.0, True)
 
 

@@ -8,8 +8,11 @@ Three comparisons (docs/reconciliation.md):
    logs' cost for the same day and resource;
 3. each ``cost-breakdown.jsonl`` line's ``total_cost`` against the sum of its parts.
 
-A gap is flagged when ``|a - b| > tolerance * max(|a|, |b|)``. A figure that is missing stays
-None and is not compared: a missing figure is never read as $0.
+In comparisons 1 and 2 a gap is flagged when ``|a - b| > tolerance * max(|a|, |b|)``: they set
+estimates against each other. Comparison 3 checks one line's own addition, which must hold to
+the cent: a gap is flagged when it exceeds half a cent per part given (each part may have been
+rounded to the cent). A figure that is missing stays None and is not compared: a missing figure
+is never read as $0.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ class BreakdownTotal:
 
     ``missing_parts`` names the part columns the line lacks (they add nothing to
     ``parts_usd``); ``parts_usd`` is None when the line logs no part ("no parts").
+    ``allowed_usd`` is the rounding the addition may show: half a cent per part given.
     """
 
     line: int
@@ -108,6 +112,7 @@ class BreakdownTotal:
     flagged: bool
     status: str  # compared, no total_cost, no parts
     missing_parts: tuple[str, ...]
+    allowed_usd: float | None = None
 
 
 Row = LoggedVsPriced | BreakdownVsLogs | BreakdownTotal
@@ -180,7 +185,7 @@ def reconcile(
         logged_vs_priced=by_day,
         logged_vs_priced_totals=by_model,
         breakdown_vs_logs=_breakdown_vs_logs(ai, wf, cf, cost_breakdown, days, timezone, tolerance),
-        breakdown_totals=_breakdown_totals(cost_breakdown, days, tolerance),
+        breakdown_totals=_breakdown_totals(cost_breakdown, days),
     )
 
 
@@ -378,14 +383,24 @@ def _breakdown_vs_logs(
     )
 
 
-def _breakdown_totals(
-    cb: pd.DataFrame, days: pd.DataFrame, tolerance: float
-) -> tuple[BreakdownTotal, ...]:
-    """Return comparison 3: each line's total_cost against the sum of the parts it logs."""
+# Each part, and so the sum of k parts, may be off by half a cent from rounding to the cent;
+# a hair more absorbs the binary representation of amounts such as 0.1.
+HALF_CENT = 0.005
+_FLOAT_SLACK = 1e-9
+
+
+def _breakdown_totals(cb: pd.DataFrame, days: pd.DataFrame) -> tuple[BreakdownTotal, ...]:
+    """Return comparison 3: each line's total_cost against the sum of the parts it logs.
+
+    This is one line's own addition, not two estimates: it must hold to the cent. The gap is
+    flagged when it exceeds half a cent for each part the line gives.
+    """
     parts = cb[list(BREAKDOWN_PARTS)].astype(float)
     parts_usd = parts.sum(axis=1, min_count=1)
     total = cb["total_cost"].astype(float)
-    gaps = _gaps(total, parts_usd, tolerance)
+    allowed = parts.notna().sum(axis=1) * HALF_CENT
+    gaps = _gaps(total, parts_usd, 0.0)
+    gaps["flagged"] = gaps["gap"] > allowed + _FLOAT_SLACK
     status = np.select([total.isna(), parts_usd.isna()], ["no total_cost", "no parts"], COMPARED)
     missing = [
         tuple(name for name, absent in zip(BREAKDOWN_PARTS, row, strict=True) if absent)
@@ -402,8 +417,9 @@ def _breakdown_totals(
             flagged=bool(gap.flagged),
             status=str(state),
             missing_parts=absent,
+            allowed_usd=float(room) if state == COMPARED else None,
         )
-        for line, day, t, p, gap, state, absent in zip(
+        for line, day, t, p, gap, state, absent, room in zip(
             cb["line"],
             days["day"],
             total,
@@ -411,6 +427,7 @@ def _breakdown_totals(
             gaps.itertuples(index=False),
             status,
             missing,
+            allowed,
             strict=True,
         )
     ]
