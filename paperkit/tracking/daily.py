@@ -128,7 +128,9 @@ class DailyCosts:
     def record(self, day: Day) -> dict[str, object]:
         """Return ``day`` as a ``cost-breakdown.jsonl`` record (what ``--write`` stores).
 
-        Costs are numbers, None for unknown; ``timestamp`` is the day's start in the spec's
+        Costs are numbers rounded to 12 significant digits (as results.json writes them: every
+        digit a real cost has, without the last-bit noise of adding floats, 0.0022609199999999996),
+        None for unknown; ``timestamp`` is the day's start in the spec's
         time zone, with its offset. ``other_cost`` is there only when the experiment has such
         records, and the totals after allowances only when they are applied.
         """
@@ -138,11 +140,11 @@ class DailyCosts:
         record: dict[str, object] = {"timestamp": start.isoformat(), "period": str(day.day)}
         for resource in RESOURCES:
             if resource != "other" or self.has_other:
-                record[f"{resource}_cost"] = day.cells[resource].usd
-        record["total_cost"] = day.total
+                record[f"{resource}_cost"] = _rounded(day.cells[resource].usd)
+        record["total_cost"] = _rounded(day.total)
         record["total_is_lower_bound"] = day.lower_bound
         if self.plan is not None:
-            record["total_after_allowances"] = day.total_after
+            record["total_after_allowances"] = _rounded(day.total_after)
             record["billing_plan"] = self.plan.name
         record["source"] = SOURCE
         return record
@@ -277,6 +279,11 @@ def _repeated_days(claude: pd.DataFrame, path: str) -> list[DataWarning]:
         )
         for line, day in claude.loc[~claude["first"], ["line", "day"]].itertuples(index=False)
     ]
+
+
+def _rounded(value: float | None) -> float | None:
+    """Return a cost to 12 significant digits (0.0022609199999999996 -> 0.00226092), or None."""
+    return None if value is None else float(f"{value:.12g}")
 
 
 def _known(value: float | None) -> float | None:
