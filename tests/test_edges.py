@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 from helpers import L8B, L70B, build, jsonl
 
+from paperkit.errors import PaperkitError
 from paperkit.measure.costs import Bound
 from paperkit.measure.criteria import judge
 from paperkit.measure.evidence import EXACT, RATE, Measurement
 from paperkit.measure.intervals import wilson
 from paperkit.paper.render import pct, usd
 from paperkit.paper.summary import summary
+from paperkit.spec.load import load_spec
 from paperkit.spec.types import Criterion
 
 Z95 = 1.959963984540054  # the standard normal quantile at 0.975 (tables: 1.95996)
@@ -271,3 +273,60 @@ def test_a_share_strictly_between_0_and_1_never_reads_as_0_or_100(
     fraction: float, digits: int, shown: str
 ) -> None:
     assert pct(fraction, digits) == shown
+
+
+def spec_error(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "experiments.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PaperkitError) as caught:
+        load_spec(path)
+    return str(caught.value).replace(str(tmp_path) + "/", "")
+
+
+@pytest.mark.parametrize(
+    ("metric", "target", "message"),
+    [
+        (
+            "workflows.success_rate",
+            "95",
+            "workflows.success_rate is a fraction from 0 to 1: write 0.95 for 95%, not 95",
+        ),
+        (
+            "ai.success_rate",
+            "-0.1",
+            "ai.success_rate is a fraction from 0 to 1: write 0.95 for 95%, not -0.1",
+        ),
+        (
+            "comparison.cost_reduction",
+            "50",
+            "comparison.cost_reduction is a fraction of at most 1: write 0.5 for 50%, not 50",
+        ),
+    ],
+)
+def test_a_rate_target_outside_0_to_1_is_an_error(
+    tmp_path: Path, metric: str, target: str, message: str
+) -> None:
+    text = spec_with(f'{{text: t, metric: {metric}, op: ">=", target: {target}}}')
+    # Line 7 holds the criterion: version, root, experiments, exp, unit, criteria, then it.
+    assert spec_error(tmp_path, text) == (
+        f"experiments.yaml:7: experiments.exp.criteria[0].target: {message}"
+    )
+
+
+def test_rate_targets_at_0_and_1_and_a_negative_reduction_are_fine(tmp_path: Path) -> None:
+    text = spec_with(
+        '{text: a, metric: workflows.success_rate, op: ">=", target: 1}',
+        '{text: b, metric: ai.success_rate, op: ">", target: 0}',
+        '{text: c, metric: comparison.cost_reduction, op: ">", target: -2}',
+    )
+    (tmp_path / "experiments.yaml").write_text(text, encoding="utf-8")
+    targets = [c.target for c in load_spec(tmp_path / "experiments.yaml").experiments[0].criteria]
+    assert targets == [1.0, 0.0, -2.0]
+
+
+def test_a_tolerance_written_as_a_percentage_is_an_error(tmp_path: Path) -> None:
+    text = "version: 1\nreconcile_tolerance: 5\nexperiments: {}\n"
+    assert spec_error(tmp_path, text) == (
+        "experiments.yaml:2: reconcile_tolerance: is a fraction from 0 to 1: write 0.05 for 5%, "
+        "not 5"
+    )

@@ -13,6 +13,7 @@ import zoneinfo
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from yaml.nodes import Node
 
@@ -129,7 +130,7 @@ def _spec(node: Node, path: Path) -> Spec:
         "root": text,
         "timezone": _timezone,
         "confidence": _confidence,
-        "reconcile_tolerance": non_negative,
+        "reconcile_tolerance": _tolerance,
         "billing": record(Billing, {"plan": choice(PLANS, "plan"), "apply_allowances": boolean}),
         "pricing": _pricing,
         "experiments": _experiments,
@@ -189,6 +190,33 @@ def _confidence(node: Node, where: str) -> float:
         message = f"must be a fraction between 0 and 1 such as 0.95, got {node.value}"
         raise Invalid(where, message, line_of(node))
     return value
+
+
+def _tolerance(node: Node, where: str) -> float:
+    """Returns a reconcile tolerance: a fraction from 0 to 1 (0.05 for 5%, not 5)."""
+    value = non_negative(node, where)
+    if value > 1:
+        message = f"is a fraction from 0 to 1: write 0.05 for 5%, not {node.value}"
+        raise Invalid(where, message, line_of(node))
+    return value
+
+
+def _check_fraction_target(values: dict[str, Any], lines: dict[str, int], where: str) -> None:
+    """Raise when a rate's target is outside 0 to 1: 95 was meant as 95%, and reads as 9500%.
+
+    A success rate is a fraction from 0 to 1, and a cost reduction at most 1 (all of the cost).
+    """
+    metric, target = values["metric"], values["target"]
+    if metric.endswith("success_rate") and not 0 <= target <= 1:
+        bound = "from 0 to 1"
+    elif metric.endswith("cost_reduction") and target > 1:
+        bound = "of at most 1"
+    else:
+        return
+    example = f"{target / 100:g}" if 1 < target <= 100 else "0.95"
+    percent = f"{target:g}%" if 1 < target <= 100 else "95%"
+    message = f"{metric} is a fraction {bound}: write {example} for {percent}, not {target:g}"
+    raise Invalid(dotted(where, "target"), message, lines["target"])
 
 
 def _min_n(node: Node, where: str) -> int:
@@ -294,6 +322,7 @@ def _criterion(node: Node, where: str) -> Criterion:
                 message = f"missing required key '{key}' (or write manual: true)"
                 raise Invalid(where, message, line_of(node))
         values.setdefault("op", ">=")
+        _check_fraction_target(values, lines, where)
         scope = values.get("where")
         if scope is not None:
             scope = values["where"] = replace(scope, line=lines["where"])

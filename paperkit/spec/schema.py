@@ -102,6 +102,7 @@ def spec_schema() -> dict[str, Any]:
                     "Flag a logged cost and a priced cost that differ by more than this "
                     "fraction of the larger one (0.05 is 5%).",
                     minimum=0,
+                    maximum=1,
                     default=DEFAULT_RECONCILE_TOLERANCE,
                 )
             ),
@@ -439,12 +440,17 @@ def _text(description: str, default: str | None = None) -> dict[str, Any]:
 
 
 def _number(
-    description: str, minimum: float | None = None, default: float | None = None
+    description: str,
+    minimum: float | None = None,
+    default: float | None = None,
+    maximum: float | None = None,
 ) -> dict[str, Any]:
-    """Returns a number (whole or not; never text or true/false), optionally bounded below."""
+    """Returns a number (whole or not; never text or true/false), optionally bounded."""
     schema: dict[str, Any] = {"description": description, "type": "number"}
     if minimum is not None:
         schema["minimum"] = minimum
+    if maximum is not None:
+        schema["maximum"] = maximum
     return _with_default(schema, default)
 
 
