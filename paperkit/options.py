@@ -7,6 +7,8 @@ place, for the group and for a command invoked on its own (as the tests do).
 from __future__ import annotations
 
 import importlib
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,49 @@ SPEC_OPTION = click.option(
     show_default=True,
     help="The experiments spec; relative paths in it resolve against its folder.",
 )
+
+
+# click wraps help text with textwrap, which breaks lines at hyphens: "--cost-estimate" came
+# out as "--cost-" and "estimate" on two lines. Hyphens inside words and option names become
+# non-breaking hyphens while the text is wrapped, and ordinary ones again in the output.
+_NO_BREAK = "\u2011"
+_HYPHENATED = re.compile(r"(?<![\w-])-*\w+(?:-\w+)+")
+
+
+def _glued(text: str) -> str:
+    return _HYPHENATED.sub(lambda m: m.group().replace("-", _NO_BREAK), text)
+
+
+class HelpFormatter(click.HelpFormatter):
+    """click's help formatter, which never breaks a line inside a hyphenated word."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, _glued(args), prefix)
+
+    def write_text(self, text: str) -> None:
+        super().write_text(_glued(text))
+
+    def write_dl(
+        self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        super().write_dl([(term, _glued(text)) for term, text in rows], col_max, col_spacing)
+
+    def getvalue(self) -> str:
+        return super().getvalue().replace(_NO_BREAK, "-")
+
+
+class Context(click.Context):
+    """A context whose help never breaks a line inside a hyphenated word."""
+
+    formatter_class = HelpFormatter
+
+
+def _use_our_context(command: click.Command) -> None:
+    """Give ``command`` (and, for a group, every command under it) paperkit's context."""
+    command.context_class = Context
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _use_our_context(sub)
 
 
 class Failure(click.ClickException):
@@ -55,6 +100,8 @@ class _ErrorsAsLines:
 class Command(_ErrorsAsLines, click.Command):
     """A command, for use on its own as well as under the group."""
 
+    context_class = Context
+
 
 class Group(_ErrorsAsLines, click.Group):
     """The ``paperkit`` group: every command under it gets the same error handling.
@@ -65,9 +112,15 @@ class Group(_ErrorsAsLines, click.Group):
     lists it by ``help``, the first paragraph of its docstring (a test keeps them equal).
     """
 
+    context_class = Context
+
     def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kw: Any):
         super().__init__(*args, **kw)
         self.lazy = dict(lazy or {})
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _use_our_context(cmd)
+        super().add_command(cmd, name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})

@@ -24,7 +24,6 @@ _HELP = {
     "timestamp": "When it happened, ISO 8601 (default: now, in UTC).",
     "iteration": "The development iteration (prompt number).",
     "model": "The model, such as @cf/meta/llama-3.1-8b-instruct.",
-    "operation": "What was done, such as summarization or query.",
     "input_tokens": "Input (prompt) tokens.",
     "output_tokens": "Output (completion) tokens.",
     "latency_ms": "How long the call took, in milliseconds.",
@@ -39,7 +38,7 @@ _HELP = {
     "steps_succeeded": "Steps that succeeded.",
     "steps_failed": "Steps that failed.",
     "cpu_ms": "CPU time, in milliseconds (prices the execution).",
-    "resource": "d1, kv, r2, or another resource (costed at --cost-estimate).",
+    "resource": "d1, kv, r2, or another resource (costed at its own cost estimate).",
     "rows_read": "D1 rows read.",
     "rows_written": "D1 rows written.",
     "reads": "KV reads.",
@@ -68,6 +67,11 @@ _HELP = {
     "what_user_did": "What the person did.",
     "why_needed": "Why the AI could not do it.",
     "could_ai_have_done_this": "Whether the AI could have done it, such as 'no - security'.",
+}
+# A field whose examples depend on the kind of record: what a D1 query does is no summarization.
+_KIND_HELP = {
+    ("cloudflare", "operation"): "What was done, such as query, get, put or list.",
+    ("worker-ai", "operation"): "What the call was for, such as summarization or embedding.",
 }
 _METAVARS = {"timestamp": "TIME", "number": "N", "money": "USD", "duration": "TEXT", "text": "TEXT"}
 
@@ -107,7 +111,11 @@ def _log_command(kind: Kind) -> click.Command:
         if field == "success":
             option = click.Option(["--success/--no-success"], default=None, help=_HELP["success"])
         else:
-            text = _HELP.get(field) or f"{field.replace('_', ' ').capitalize()}."
+            text = (
+                _KIND_HELP.get((kind.name, field))
+                or _HELP.get(field)
+                or f"{field.replace('_', ' ').capitalize()}."
+            )
             option = click.Option(
                 [_option_name(field), field],
                 metavar=_METAVARS[field_type(field)],
