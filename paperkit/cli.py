@@ -178,7 +178,7 @@ def _report(built: Built, spec_path: Path, *, check: bool, show_diff: bool) -> N
 def metrics(name: str, spec_path: Path, as_json: bool) -> None:
     """Print every metric of one experiment.
 
-    The names and their meanings are in docs/metrics.md.
+    The names and their meanings: paperkit docs metrics.
     """
     from paperkit.build import render_experiment
 
@@ -238,11 +238,29 @@ def validate(names: tuple[str, ...], spec_path: Path, strict: bool) -> None:
 def schema() -> None:
     """Print the JSON Schema of experiments.yaml.
 
-    Editors use it to check the spec as you type; see docs/ci.md.
+    Editors use it to check the spec as you type; see paperkit docs ci.
     """
     from paperkit.spec.schema import schema_text
 
     click.echo(schema_text(), nl=False)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("page", required=False)
+def docs(page: str | None) -> None:
+    """Print a page of paperkit's documentation, or list the pages.
+
+    The pages ship with paperkit, so help texts and papers cite them as
+    "paperkit docs PAGE" (for example: paperkit docs metrics).
+    """
+    from paperkit import manual
+
+    if page is None:
+        width = max(len(name) for name, _ in manual.pages())
+        for name, title in manual.pages():
+            click.echo(f"{name:<{width}}  {title}")
+        return
+    click.echo(manual.page(page), nl=False)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -88,3 +88,46 @@ def test_the_operation_examples_fit_the_kind() -> None:
     assert "What was done, such as query, get, put or list." in cloudflare.output
     assert "summarization" not in cloudflare.output
     assert "such as summarization or embedding" in worker_ai.output
+
+
+# --- the docs reach a user who installed a wheel (point 6) --------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_docs_lists_every_page_of_the_repository() -> None:
+    result = run("docs")
+    assert result.exit_code == 0
+    names = [line.split("  ", 1)[0] for line in result.output.splitlines()]
+    assert names == sorted(path.stem for path in DOCS.glob("*.md"))
+    assert any(re.fullmatch(r"metrics +Metrics", line) for line in result.output.splitlines())
+
+
+def test_docs_prints_a_page_as_written() -> None:
+    for name in ("metrics", "criteria.md"):
+        result = run("docs", name)
+        assert result.exit_code == 0
+        assert result.output == (DOCS / name.removesuffix(".md")).with_suffix(".md").read_text(
+            encoding="utf-8"
+        )
+
+
+def test_an_unknown_page_names_the_closest() -> None:
+    result = run("docs", "metric")
+    assert (result.exit_code, result.stderr) == (1, "no page 'metric'; did you mean 'metrics'?\n")
+
+
+def test_no_help_text_cites_a_repository_path() -> None:
+    # "docs/metrics.md" is a path a user who installed a wheel does not have.
+    cited = []
+    for path in _every_command(cli, []):
+        output = CliRunner().invoke(cli, [*path, "--help"], terminal_width=200).output
+        cited += [(path, line) for line in output.splitlines() if "docs/" in line]
+    assert cited == []
+
+
+def test_the_example_paper_cites_no_repository_path() -> None:
+    paper = DOCS.parent / ".claude" / "experiments" / "ai-content-pipeline" / "PAPER.md"
+    text = paper.read_text(encoding="utf-8")
+    assert "docs/" not in text
+    assert "`paperkit docs criteria`" in text

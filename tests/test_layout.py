@@ -24,7 +24,7 @@ ORDER = [
     {"measure"},
     {"paper", "templates"},
     {"build", "atomic"},
-    {"tracking", "importers", "track", "options", "cli", "__main__"},
+    {"tracking", "importers", "track", "options", "manual", "cli", "__main__"},
 ]
 RANK = {name: i for i, names in enumerate(ORDER) for name in names}
 

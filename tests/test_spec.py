@@ -396,7 +396,7 @@ ERRORS = {
         "version: 1\nexperiments:\n  x:\n    criteria:\n"
         "      - {text: Nice, metric: vibes, target: 1}\n",
         "5: experiments.x.criteria[0].metric: unknown metric 'vibes';"
-        " see docs/metrics.md for the names",
+        " see paperkit docs metrics for the names",
     ),
     "target is text": (
         "version: 1\nexperiments:\n  x:\n    criteria:\n"
@@ -494,7 +494,7 @@ ERRORS = {
         "version: 1\nexperiments:\n  x:\n    criteria:\n"
         "      - {text: Ok, metric: nope, target: 1}\n    titel: later\n",
         "5: experiments.x.criteria[0].metric: unknown metric 'nope';"
-        " see docs/metrics.md for the names",
+        " see paperkit docs metrics for the names",
     ),
 }
 

@@ -180,7 +180,7 @@ def _timezone(node: Node, where: str) -> str:
     return name
 
 
-_metric = choice(METRIC_NAMES, "metric", "see docs/metrics.md for the names")
+_metric = choice(METRIC_NAMES, "metric", "see paperkit docs metrics for the names")
 
 
 def _confidence(node: Node, where: str) -> float:
@@ -356,7 +356,7 @@ _COMPARISON: dict[str, Parser] = {
     "source": string,
     "cost_per_1k_units_usd": non_negative,
     "latency_s": non_negative,
-    "latency_metric": choice(LATENCY_METRICS, "latency metric", "see docs/spec.md"),
+    "latency_metric": choice(LATENCY_METRICS, "latency metric", "see paperkit docs spec"),
     "unit": text,
     "reprice": _reprice,
     "rows": list_of(record(ComparisonRow, dict.fromkeys(_ROW_KEYS, string), required=_ROW_KEYS)),

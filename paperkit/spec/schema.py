@@ -65,7 +65,7 @@ def spec_schema() -> dict[str, Any]:
         "description": (
             "What each experiment set out to show: the hypothesis, the success criteria and "
             "the stack it is compared with. paperkit reads the numbers from the logs. "
-            "Reference: docs/spec.md."
+            "Reference: paperkit docs spec."
         ),
         "type": "object",
         "additionalProperties": False,
@@ -267,7 +267,7 @@ def _criterion() -> dict[str, Any]:
         {
             "text": _text("The criterion as the paper states it."),
             "metric": _optional(
-                _choice(METRIC_NAMES, "The metric compared with target (docs/metrics.md).")
+                _choice(METRIC_NAMES, "The metric compared with target (paperkit docs metrics).")
             ),
             "op": _optional(_choice(OPS, "How the metric is compared with target.", default=">=")),
             "target": _optional(_number("The value the metric is compared with.")),
