@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
+from helpers import build
 
 from paperkit.cli import cli
 
@@ -131,3 +132,66 @@ def test_the_example_paper_cites_no_repository_path() -> None:
     text = paper.read_text(encoding="utf-8")
     assert "docs/" not in text
     assert "`paperkit docs criteria`" in text
+
+
+# --- wording (point 6) ---------------------------------------------------------------------
+
+
+ONE_CALL = '{"timestamp": "2025-01-14T10:00:00Z", "model": "@cf/meta/llama-3.1-8b-instruct"}\n'
+ONE_SESSION = "# Experiment: exp\n\n### Session 1: 2025-01-14 - start\n**Duration:** 90 min\n"
+
+
+def test_counts_of_one_are_singular_and_an_empty_file_reads_empty(tmp_path: Path) -> None:
+    logs = {
+        "worker-ai.jsonl": ONE_CALL,
+        "workflows.jsonl": "",
+        "cloudflare.jsonl": "",
+        "prompts.jsonl": "",
+        "log.md": ONE_SESSION,
+    }
+    paper = build(tmp_path, logs).paper
+    assert "- **Worker AI usage:** 1 inference over 1 model: tokens" in paper
+    assert "- **Workflows executions:** no records (workflows.jsonl is empty)" in paper
+    assert "- **Cloudflare resources:** no records (cloudflare.jsonl is empty)" in paper
+    assert "- **Development:** 0 prompts, 1 session (prompts.jsonl, log.md)" in paper
+    assert "0 usage records ()" not in paper
+    assert "1 days" not in paper and "1 sessions" not in paper and "1 models" not in paper
+
+
+def test_a_paper_without_a_number_is_titled_by_its_name(tmp_path: Path) -> None:
+    spec = "version: 1\nroot: runs\nexperiments:\n  exp: {title: Cheap summaries}\n"
+    assert build(tmp_path, {}, spec).paper.splitlines()[1] == "# exp: Cheap summaries"
+    numbered = spec.replace("{title:", "{number: 4, title:")
+    assert build(tmp_path, {}, numbered).paper.splitlines()[1] == (
+        "# Experiment #4: Cheap summaries"
+    )
+
+
+def test_an_intervention_shows_whether_ai_could_have_done_it_and_its_time_in_one_style(
+    tmp_path: Path,
+) -> None:
+    record = (
+        '{"timestamp": "2025-01-14T10:00:00Z", "iteration": 3, "reason": "limits",'
+        ' "could_ai_have_done_this": "yes - with the docs", "time_spent": "1.5 hours"}\n'
+    )
+    paper = build(tmp_path, {"interventions.log": record}).paper
+    assert "- **Time cost:** 1 h 30 min\n" in paper  # 1.5 hours = 90 minutes, as "1 h 30 min"
+    assert "- **Could AI have done this:** yes - with the docs\n" in paper
+    assert "- **Manual interventions:** 1 (time 1 h 30 min)" in paper
+
+
+def test_a_straddled_target_is_written_as_the_table_writes_it(tmp_path: Path) -> None:
+    # 99 of 100 succeed: Wilson 95% is 0.9455 to 0.9982, which straddles 0.95.
+    calls = "".join(
+        f'{{"timestamp": "2025-01-14T10:{i // 60:02d}:{i % 60:02d}Z", "model": "m",'
+        f' "success": {"true" if i else "false"}}}\n'
+        for i in range(100)
+    )
+    spec = (
+        "version: 1\nroot: runs\nexperiments:\n  exp:\n    criteria:\n"
+        '      - {text: Reliable, metric: ai.success_rate, op: ">=", target: 0.95}\n'
+    )
+    paper = build(tmp_path, {"worker-ai.jsonl": calls}, spec).paper
+    assert (
+        "⚠️ Reliable: inconclusive, interval straddles (the 95% interval straddles the target 95.0%)"
+    ) in paper

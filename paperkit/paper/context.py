@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from paperkit import __version__
 from paperkit.logs.load import FILE_NAMES, Logs
 from paperkit.logs.window import Window
@@ -93,8 +95,11 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
             {
                 "label": "Worker AI usage",
                 "text": (
-                    f"{num(m['ai.calls'])} inferences over {len(p.metrics.models)} models: tokens, "
-                    "latency, success and cost (worker-ai.jsonl)"
+                    f"{count(int(m['ai.calls']), 'inference')} over "
+                    f"{count(len(p.metrics.models), 'model')}: tokens, latency, success and cost "
+                    "(worker-ai.jsonl)"
+                    if m["ai.calls"]
+                    else "no records (worker-ai.jsonl is empty)"
                 ),
             }
         )
@@ -103,8 +108,10 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
             {
                 "label": "Workflows executions",
                 "text": (
-                    f"{num(m['workflows.executions'])} executions: steps, duration, success and "
-                    "failures (workflows.jsonl)"
+                    f"{count(int(m['workflows.executions']), 'execution')}: steps, duration, "
+                    "success and failures (workflows.jsonl)"
+                    if m["workflows.executions"]
+                    else "no records (workflows.jsonl is empty)"
                 ),
             }
         )
@@ -114,7 +121,11 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
         items.append(
             {
                 "label": "Cloudflare resources",
-                "text": (f"{len(logs.cloudflare)} usage records ({listed}) (cloudflare.jsonl)"),
+                "text": (
+                    f"{count(len(logs.cloudflare), 'usage record')} ({listed}) (cloudflare.jsonl)"
+                    if len(logs.cloudflare)
+                    else "no records (cloudflare.jsonl is empty)"
+                ),
             }
         )
     if f["cost-breakdown.jsonl"].present:
@@ -124,21 +135,23 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
                 "text": (
                     f"{count(len(logs.cost_breakdown), 'record')}, with Claude Code cost "
                     "(cost-breakdown.jsonl)"
+                    if len(logs.cost_breakdown)
+                    else "no records (cost-breakdown.jsonl is empty)"
                 ),
             }
         )
     dev = [
         (n, name)
         for n, name in (
-            ("prompts.jsonl", "prompts"),
-            ("errors.log", "errors"),
-            ("interventions.log", "interventions"),
-            ("log.md", "sessions"),
+            ("prompts.jsonl", "prompt"),
+            ("errors.log", "error"),
+            ("interventions.log", "intervention"),
+            ("log.md", "session"),
         )
         if f[n].present
     ]
     if dev:
-        text = ", ".join(f"{f[n].records} {name}" for n, name in dev)
+        text = ", ".join(count(f[n].records, name) for n, name in dev)
         items.append({"label": "Development", "text": f"{text} ({', '.join(n for n, _ in dev)})"})
     missing = [n for n in FILE_NAMES if not f[n].present]
     if missing:
@@ -181,7 +194,14 @@ def _interventions(logs: Logs) -> list[dict[str, Any]]:
                 "iteration": num(rec["iteration"]),
                 "what_happened": rec["why_needed"] or rec["reason"] or MISSING,
                 "what_user_did": rec["what_user_did"] or MISSING,
-                "time_cost": rec["time_spent"] or MISSING,
+                # The same style as every other duration ("2 h 0 min"); as written when
+                # paperkit cannot read it (a warning says so).
+                "time_cost": (
+                    duration(rec["time_spent_min"])
+                    if pd.notna(rec["time_spent_min"])
+                    else rec["time_spent"] or MISSING
+                ),
+                "could_ai": rec["could_ai_have_done_this"] or "not logged",
                 "learning": rec["learning"] or "not logged",
             }
         )
