@@ -20,13 +20,31 @@ from paperkit.errors import PaperkitError
 # keeps a command's help option once made, so one invoked alone first would lose -h.
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
+DEFAULT_SPEC = Path("experiments.yaml")
+
+
+def _nearest_spec(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """Without --spec, use the nearest experiments.yaml here or in a parent folder, as git
+    finds its repository, and say which one when it is not in the working directory."""
+    from paperkit.spec.load import find_spec
+
+    if ctx.get_parameter_source(param.name or "") != click.core.ParameterSource.DEFAULT:
+        return value
+    found = find_spec(Path.cwd(), value.name)
+    if found is None or found == value:
+        return value  # none anywhere: experiments.yaml here (init creates it; others say so)
+    click.echo(f"paperkit: using {found}", err=True)
+    return found
+
+
 SPEC_OPTION = click.option(
     "--spec",
     "spec_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("experiments.yaml"),
-    show_default=True,
-    help="The experiments spec; relative paths in it resolve against its folder.",
+    default=DEFAULT_SPEC,
+    callback=_nearest_spec,
+    help="The experiments spec; relative paths in it resolve against its folder. Default: "
+    "the nearest experiments.yaml here or in a parent folder.",
 )
 
 

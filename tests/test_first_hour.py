@@ -195,3 +195,27 @@ def test_a_straddled_target_is_written_as_the_table_writes_it(tmp_path: Path) ->
     assert (
         "⚠️ Reliable: inconclusive, interval straddles (the 95% interval straddles the target 95.0%)"
     ) in paper
+
+
+# --- the spec is found in a parent folder, as git finds .git (point 4) ---------------------
+
+
+def test_a_command_in_a_subfolder_uses_the_nearest_spec_and_says_so(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deeper = project / "src" / "worker"
+    deeper.mkdir(parents=True)
+    monkeypatch.chdir(deeper)
+    result = run("log", "cost", "demo", "--claude-code-cost", "1.5")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (
+        "paperkit: using ../../experiments.yaml\n"
+        "appended to ../../.claude/experiments/demo/cost-breakdown.jsonl:1\n"
+    )
+    # In the spec's own folder nothing is said; --spec is taken as given.
+    monkeypatch.chdir(project)
+    assert not run("log", "cost", "demo", "--claude-code-cost", "1").stderr.startswith("paperkit:")
+    monkeypatch.chdir(deeper)
+    given = run("log", "cost", "demo", "--claude-code-cost", "1", "--spec", "experiments.yaml")
+    assert given.exit_code == 1
+    assert given.stderr == "experiments.yaml: no such file; create it or pass --spec PATH\n"

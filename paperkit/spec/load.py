@@ -104,6 +104,19 @@ def load_spec(path: Path) -> Spec:
         raise PaperkitError(str(e), path, e.line) from e.__cause__
 
 
+def find_spec(start: Path, name: str = "experiments.yaml") -> Path | None:
+    """Return the nearest ``name`` in ``start`` or one of its parents, as git finds .git.
+
+    Returns the path relative to ``start`` ("experiments.yaml", "../../experiments.yaml"),
+    or None when no folder up to the root has one.
+    """
+    here = start.absolute()
+    for steps, folder in enumerate([here, *here.parents]):
+        if (folder / name).is_file():
+            return Path(*([".."] * steps), name)
+    return None
+
+
 def placeholder_experiment(name: str) -> Experiment:
     """An experiment for a folder the spec does not declare; returns it with ``declared=False``."""
     return Experiment(name=name, declared=False)
