@@ -176,7 +176,9 @@ def test_workflow_metrics(tmp_path: Path) -> None:
     assert values["workflows.duration_s.p95"] == pytest.approx(6.4)
     assert values["workflows.steps.mean"] == pytest.approx(4.25)  # (4 + 4 + 5 + 4) / 4
     assert values["workflows.steps_failed"] == 1  # 0 + 0 + 1 + 0
-    assert values["workflows.cost_usd"] is None  # no cpu_ms and no cost_estimate anywhere
+    # No cpu_ms anywhere: each of the 5 executions is charged its invocation only,
+    # 5 * 0.30 / 1e6 = 0.0000015, a lower bound.
+    assert values["workflows.cost_usd"] == pytest.approx(0.0000015)
 
 
 def test_units_and_days_on_one_day(tmp_path: Path) -> None:
@@ -310,12 +312,13 @@ experiments:
 def test_comparison_cost_reduction_and_latency_ratio(tmp_path: Path) -> None:
     executions = jsonl(
         *(
-            execution(f"e{i}", duration_ms=ms, cost_estimate="$0.002")
+            execution(f"e{i}", duration_ms=ms, cpu_ms=99_985)
             for i, ms in enumerate((1000, 2000, 3000, 6000))
         )
     )
     values = values_of(tmp_path, {"workflows.jsonl": executions}, COMPARED)
-    assert values["cost.workflows_usd"] == pytest.approx(0.008)  # 4 * 0.002 (logged)
+    # Each: (0.30 + 99,985 * 0.02) / 1e6 = (0.30 + 1,999.70) / 1e6 = 0.002 at list price.
+    assert values["cost.workflows_usd"] == pytest.approx(0.008)  # 4 * 0.002
     assert values["cost.total_usd"] == pytest.approx(0.008)
     assert values["cost.per_unit_usd"] == pytest.approx(0.002)  # 0.008 / 4 executions
     assert values["cost.per_1k_units_usd"] == pytest.approx(2.0)  # 0.002 * 1000

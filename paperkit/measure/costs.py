@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from paperkit.measure.stats import sum_known
-from paperkit.prices.pricing import LIST_PRICE, LOGGED, PRICE_DATA, SPEC, UNPRICED
+from paperkit.prices.pricing import INVOCATION_ONLY, LIST_PRICE, LOGGED, PRICE_DATA, SPEC, UNPRICED
 
 # cloudflare.jsonl resources that have their own log file, and so are not costed from it.
 NOT_COSTED = ("worker_ai", "workers_ai", "workflows")
@@ -25,16 +25,29 @@ LOWER, UPPER = "lower", "upper"
 
 @dataclass(frozen=True)
 class Basis:
-    """How a cost was obtained: counts of records priced, taken from logs, or left unpriced."""
+    """How a cost was obtained: counts of records priced, taken from logs, or left unpriced.
+
+    ``partial`` counts those of the priced records whose price is only a lower bound (a
+    Workflows execution without ``cpu_ms``, charged its invocation only).
+    """
 
     priced: int = 0
     logged: int = 0
     unpriced: int = 0
+    partial: int = 0
 
     def __add__(self, other: Basis) -> Basis:
         return Basis(
-            self.priced + other.priced, self.logged + other.logged, self.unpriced + other.unpriced
+            self.priced + other.priced,
+            self.logged + other.logged,
+            self.unpriced + other.unpriced,
+            self.partial + other.partial,
         )
+
+    @property
+    def lower_bound(self) -> bool:
+        """True when the cost leaves something out: unpriced records, or partial prices."""
+        return bool(self.unpriced or self.partial)
 
 
 @dataclass(frozen=True)
@@ -61,8 +74,9 @@ def labels(series: pd.Series, missing: str) -> pd.Series:
 def basis_of(sources: pd.Series) -> Basis:
     """Return the Basis of some records, from their ``cost_source`` column."""
     counts = sources.value_counts()
-    priced = sum(int(counts.get(s, 0)) for s in (PRICE_DATA, SPEC, LIST_PRICE))
-    return Basis(priced, int(counts.get(LOGGED, 0)), int(counts.get(UNPRICED, 0)))
+    partial = int(counts.get(INVOCATION_ONLY, 0))
+    priced = sum(int(counts.get(s, 0)) for s in (PRICE_DATA, SPEC, LIST_PRICE)) + partial
+    return Basis(priced, int(counts.get(LOGGED, 0)), int(counts.get(UNPRICED, 0)), partial)
 
 
 def source_label(basis: Basis, priced_word: str) -> str:
@@ -143,11 +157,14 @@ class Bound:
         return f"{self.side} bound: {self.why}"
 
 
-def bound_reason(records: int, days: int = 0) -> str | None:
+def bound_reason(records: int, days: int = 0, partial: int = 0) -> str | None:
     """Return what a total leaves out ("15 records unpriced, 1 day without Claude Code cost")."""
     parts = []
     if records:
         parts.append(f"{records:,} record{'' if records == 1 else 's'} unpriced")
+    if partial:
+        noun = "record" if partial == 1 else "records"
+        parts.append(f"{partial:,} {noun} without cpu_ms (invocation price only)")
     if days:
         parts.append(f"{days:,} day{'' if days == 1 else 's'} without Claude Code cost")
     return ", ".join(parts) or None
@@ -161,13 +178,15 @@ def cost_bounds(lines: tuple[CostLine, ...], dev_days_missing: int) -> dict[str,
     cost reduction, computed from such a cost, is then an upper bound.
     """
 
-    def left_out(*prefixes: str) -> int:
-        return sum(
-            line.basis.unpriced
+    def left_out(*prefixes: str) -> str | None:
+        picked = [
+            line.basis
             for line in lines
             if not line.development
             and any(line.label == p or line.label.startswith(f"{p} (") for p in prefixes)
-        )
+        ]
+        basis = sum(picked, Basis())
+        return bound_reason(basis.unpriced, 0, basis.partial)
 
     bounds: dict[str, Bound] = {}
 
@@ -175,14 +194,14 @@ def cost_bounds(lines: tuple[CostLine, ...], dev_days_missing: int) -> dict[str,
         if why is not None:
             bounds.update(dict.fromkeys(names, Bound(side, why)))
 
-    put(("ai.cost_usd", "cost.worker_ai_usd"), bound_reason(left_out("Worker AI")))
-    put(("workflows.cost_usd", "cost.workflows_usd"), bound_reason(left_out("Workflows")))
+    put(("ai.cost_usd", "cost.worker_ai_usd"), left_out("Worker AI"))
+    put(("workflows.cost_usd", "cost.workflows_usd"), left_out("Workflows"))
     for label in ("D1", "KV", "R2"):
-        put((f"cost.{label.lower()}_usd",), bound_reason(left_out(label)))
+        put((f"cost.{label.lower()}_usd",), left_out(label))
     put(("cost.claude_code_usd",), bound_reason(0, dev_days_missing))
-    running = sum(line.basis.unpriced for line in lines if not line.development)
-    put(("cost.running_per_unit_usd",), bound_reason(running))
-    total = bound_reason(running, dev_days_missing)
+    running = sum((line.basis for line in lines if not line.development), Basis())
+    put(("cost.running_per_unit_usd",), bound_reason(running.unpriced, 0, running.partial))
+    total = bound_reason(running.unpriced, dev_days_missing, running.partial)
     put(("cost.total_usd", "cost.per_unit_usd", "cost.per_1k_units_usd"), total)
     put(("comparison.cost_reduction",), total, UPPER)
     return bounds

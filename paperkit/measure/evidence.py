@@ -17,7 +17,7 @@ from paperkit.errors import PaperkitError
 from paperkit.measure.costs import LOWER, Bound, bound_reason
 from paperkit.measure.intervals import Interval, mean_interval, quantile_interval, wilson
 from paperkit.measure.metrics import Metrics, Number, ai_values, workflow_values
-from paperkit.prices.pricing import UNPRICED
+from paperkit.prices.pricing import INVOCATION_ONLY, UNPRICED
 from paperkit.spec.types import Scope
 
 RATE, MEAN, QUANTILE, EXACT = "rate", "mean", "quantile", "exact"
@@ -127,7 +127,8 @@ def _scoped_bound(metric: str, ai: pd.DataFrame, wf: pd.DataFrame) -> Bound | No
     frame = {"ai.cost_usd": ai, "workflows.cost_usd": wf}.get(metric)
     if frame is None:
         return None
-    why = bound_reason(int((frame["cost_source"] == UNPRICED).sum()))
+    source = frame["cost_source"]
+    why = bound_reason(int((source == UNPRICED).sum()), 0, int((source == INVOCATION_ONLY).sum()))
     return Bound(LOWER, why) if why else None
 
 

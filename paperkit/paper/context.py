@@ -299,7 +299,7 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "total_basis": total_basis(running),
         "cost_lower_bound": "cost.total_usd" in p.metrics.bounds,
         "running_per_1k": running.per_1k,
-        "running_lower_bound": running.basis.unpriced > 0,
+        "running_lower_bound": running.basis.lower_bound,
         "running_reduction": running_reduction(running, comparison),
         "cost_change": cost_change,
         "cost_notes": cost_notes(running, p.metrics.dev_days_missing),

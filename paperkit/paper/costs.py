@@ -36,7 +36,12 @@ class RunningCost:
 
 
 def _basis_text(basis: Basis, priced_word: str, logged_word: str = "logged cost_estimate") -> str:
-    parts = [(basis.priced, priced_word), (basis.logged, logged_word), (basis.unpriced, "unpriced")]
+    parts = [
+        (basis.priced - basis.partial, priced_word),
+        (basis.partial, "invocation only (no cpu_ms)"),
+        (basis.logged, logged_word),
+        (basis.unpriced, "unpriced"),
+    ]
     present = [f"{n:,} {word}" for n, word in parts if n]
     return ", ".join(present) if present else "no records"
 
@@ -51,6 +56,9 @@ def cost_cell(usd_value: float | None, basis: Basis) -> str:
         marks.append("logged" if not basis.priced else "partly logged")
     if basis.unpriced:
         marks.append(f"{basis.unpriced:,} unpriced")
+    if basis.partial:
+        marks.append(f"{basis.partial:,} without cpu_ms")
+    if basis.lower_bound:
         text = f"≥ {text}"
     return f"{text} ({'; '.join(marks)})" if marks else text
 
@@ -116,7 +124,9 @@ def cost_rows(metrics: Metrics, units: float | None) -> list[dict[str, Any]]:
             if line.development
             else _basis_text(line.basis, line.priced_by)
         )
-        rows.append({"label": line.label, "per_1k": per_1k, "share": share, "basis": basis})
+        lower = line.basis.lower_bound
+        row = {"label": line.label, "per_1k": per_1k, "share": share, "basis": basis}
+        rows.append({**row, "lower": lower})
     return rows
 
 
@@ -158,6 +168,13 @@ def cost_notes(running: RunningCost, dev_days_missing: tuple[date, ...] = ()) ->
         notes.append(
             "\n**Lower bound:** left out of these costs: "
             f"{count(running.basis.unpriced, 'unpriced record')}."
+        )
+    if running.basis.partial:
+        notes.append(
+            "\n**Lower bound:** "
+            f"{count(running.basis.partial, 'Workflows execution')} without cpu_ms "
+            f"{'is' if running.basis.partial == 1 else 'are'} charged the invocation price "
+            "only; their CPU time is left out."
         )
     if dev_days_missing:
         listed = ", ".join(day.isoformat() for day in dev_days_missing)

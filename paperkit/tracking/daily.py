@@ -45,7 +45,7 @@ AS_RECORDED = "as recorded"
 NOT_RECORDED = "not recorded"
 SOURCE = "paperkit costs"
 BREAKDOWN = "cost-breakdown.jsonl"
-_PRICED = (pricing.PRICE_DATA, pricing.SPEC, pricing.LIST_PRICE)
+_PRICED = (pricing.PRICE_DATA, pricing.SPEC, pricing.LIST_PRICE, pricing.INVOCATION_ONLY)
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Cell:
     @property
     def lower_bound(self) -> bool:
         """True when the true cost may be higher: records unpriced, or Claude Code unknown."""
-        return self.basis.unpriced > 0 or self.how == NOT_RECORDED
+        return self.basis.lower_bound or self.how == NOT_RECORDED
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,7 @@ def _part(frame: pd.DataFrame, resource: pd.Series) -> pd.DataFrame:
             "priced": np.isin(source, _PRICED),
             "logged": source == pricing.LOGGED,
             "unpriced": source == pricing.UNPRICED,
+            "partial": source == pricing.INVOCATION_ONLY,
             "after": np.asarray(after, dtype=float),
             "after_lower": np.asarray(frame.get(AFTER_LOWER, np.zeros(n, bool)), dtype=bool),
             "over": np.asarray(frame.get(OVER, np.zeros(n, bool)), dtype=bool),
@@ -214,13 +215,13 @@ def _cells(usage: pd.DataFrame, *, allowances: bool) -> dict[tuple[date, str], C
     """Return the cell of each (day, resource) with records: sums and counts, grouped once."""
     grouped = usage.groupby(["day", "resource"], sort=True)
     sums = grouped[["usd", "after"]].sum(min_count=1)
-    counts = grouped[["priced", "logged", "unpriced", "over"]].sum()
+    counts = grouped[["priced", "logged", "unpriced", "partial", "over"]].sum()
     flags = grouped["after_lower"].any()
     cells = {}
     for key, s, c, flag in zip(
         sums.index, sums.itertuples(index=False), counts.itertuples(index=False), flags, strict=True
     ):
-        basis = Basis(int(c.priced), int(c.logged), int(c.unpriced))
+        basis = Basis(int(c.priced), int(c.logged), int(c.unpriced), int(c.partial))
         cells[key] = Cell(
             usd=_known(s.usd),
             how=source_label(basis, "priced"),
