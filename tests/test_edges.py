@@ -330,3 +330,41 @@ def test_a_tolerance_written_as_a_percentage_is_an_error(tmp_path: Path) -> None
         "experiments.yaml:2: reconcile_tolerance: is a fraction from 0 to 1: write 0.05 for 5%, "
         "not 5"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "hint"),
+    [
+        (
+            "version: 1\nexperiments:\n  e:\n    criteria:\n"
+            "      - {text: a, metric: ai.calls, op: >=, target: 1}\n",
+            5,
+            'quote the operator: write op: ">=" (an unquoted >= means something else in YAML)',
+        ),
+        (
+            "version: 1\nexperiments:\n  e:\n    criteria:\n      - text: a\n        op: >=\n",
+            6,
+            'quote the operator: write op: ">=" (an unquoted >= means something else in YAML)',
+        ),
+        (
+            "version: 1\nexperiments:\n\te: {}\n",
+            3,
+            "a tab: YAML indents with spaces only; replace the tab with spaces",
+        ),
+        (
+            "version: 1\nexperiments:\n  e:\n    title: x\n   hypothesis: y\n",
+            5,
+            "the indentation is off: the keys of one mapping must start in the same column",
+        ),
+        (
+            "version: 1\nexperiments:\n  e:\n    title: Cost: a study\n",
+            4,
+            'a value holding ": " must be quoted, as in title: "Cost: a study"',
+        ),
+    ],
+)
+def test_a_yaml_slip_is_explained_at_its_line(
+    tmp_path: Path, text: str, line: int, hint: str
+) -> None:
+    message = spec_error(tmp_path, text)
+    assert message.startswith(f"experiments.yaml:{line}: {hint} (YAML syntax error: ")

@@ -309,8 +309,9 @@ ERRORS = {
     ),
     "syntax error": (
         'version: 1\nexperiments:\n  x:\n    title: "unclosed\n',
-        "5: YAML syntax error: found unexpected end of stream"
-        " (while scanning a quoted scalar that starts on line 4)",
+        "4: a quote is not closed: end the value with the quote it starts with (YAML syntax"
+        " error: found unexpected end of stream (while scanning a quoted scalar that starts on"
+        " line 4))",
     ),
     "two documents": (
         "version: 1\n---\nversion: 1\n",
