@@ -137,9 +137,10 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
     exp, logs = p.exp, p.logs
     computed = metrics.compute(logs, p.ai, p.wf, p.cf, exp, spec.timezone)
     gaps = reconcile(p.ai, p.wf, p.cf, logs.cost_breakdown, spec.timezone, spec.reconcile_tolerance)
-    results = tuple(_judge(c, p.ai, p.wf, computed, spec) for c in exp.criteria)
+    scope_warnings: list[DataWarning] = []
+    results = tuple(_judge(c, p.ai, p.wf, computed, spec, scope_warnings) for c in exp.criteria)
     outcome = paper_criteria.outcome_of(criteria.outcome(results), exp, results)
-    warnings = logs.warnings
+    warnings = (*logs.warnings, *scope_warnings)
     declared = paper_criteria.outcome_warning(outcome, exp, spec.path.name)
     if declared is not None:
         warnings = (*warnings, declared)
@@ -184,15 +185,23 @@ def _overrides(spec: Spec) -> Path | None:
 
 
 def _judge(
-    criterion: Criterion, ai: pd.DataFrame, wf: pd.DataFrame, computed: metrics.Metrics, spec: Spec
+    criterion: Criterion,
+    ai: pd.DataFrame,
+    wf: pd.DataFrame,
+    computed: metrics.Metrics,
+    spec: Spec,
+    warnings: list[DataWarning],
 ) -> criteria.CriterionResult:
-    """Return the verdict on one criterion, measured over its scope at its confidence."""
+    """Return the verdict on one criterion, measured over its scope at its confidence.
+
+    A scope nothing can match yet (no records logged) adds a warning to ``warnings``.
+    """
     confidence = criterion.confidence or spec.confidence
     if criterion.manual:
         return criteria.judge(criterion, None, confidence)
     assert criterion.metric is not None
     if criterion.where is not None:
-        check_scope(criterion.where, ai, wf, shown(spec.path))
+        warnings.extend(check_scope(criterion.where, ai, wf, shown(spec.path)))
     measured = measure(criterion.metric, ai, wf, computed, confidence, criterion.where)
     return criteria.judge(criterion, measured, confidence)
 

@@ -8,12 +8,13 @@ the matching records only. The rules are in docs/criteria.md.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from paperkit.errors import PaperkitError
+from paperkit.errors import DataWarning, PaperkitError
 from paperkit.measure.costs import LOWER, Bound, bound_reason
 from paperkit.measure.intervals import Interval, mean_interval, quantile_interval, wilson
 from paperkit.measure.metrics import Metrics, Number, ai_values, workflow_values
@@ -103,23 +104,41 @@ def measure(
     return Measurement(metric, _float(value), kind, n, interval)
 
 
-def check_scope(scope: Scope, ai: pd.DataFrame, wf: pd.DataFrame, spec_path: str) -> None:
-    """Raise when a ``where:`` value matches no record, naming the values that exist."""
+def check_scope(
+    scope: Scope, ai: pd.DataFrame, wf: pd.DataFrame, spec_path: str
+) -> list[DataWarning]:
+    """Check that each ``where:`` value matches a record; return warnings, raise on a typo.
+
+    Before any record is logged (a new experiment, ``paperkit validate`` on day one) nothing
+    can match yet: that is a warning, not an error. Once records exist, a value none of them
+    has is an error naming the closest value the logs have, and the values that exist.
+    """
+    warnings = []
     for key, wanted in scope.items():
         frame = wf if key == "workflow_name" else ai
+        if not len(frame):
+            file = "workflows.jsonl" if key == "workflow_name" else "worker-ai.jsonl"
+            message = f"where.{key}: no records in {file} yet, so none matches " + ", ".join(
+                f"'{value}'" for value in wanted
+            )
+            warnings.append(DataWarning(spec_path, scope.line, message))
+            continue
         present = sorted({str(v) for v in frame[key].dropna().unique()})
         for value in wanted:
             if value not in present:
+                close = difflib.get_close_matches(value, present, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
                 listed = (
                     "the logs have " + ", ".join(f"'{p}'" for p in present)
                     if present
                     else f"no record has any {key} (none logged)"
                 )
                 raise PaperkitError(
-                    f"where.{key}: no record has {key} '{value}'; {listed}",
+                    f"where.{key}: no record has {key} '{value}'; {listed}{hint}",
                     spec_path,
                     scope.line,
                 )
+    return warnings
 
 
 def _scoped_bound(metric: str, ai: pd.DataFrame, wf: pd.DataFrame) -> Bound | None:
