@@ -159,7 +159,7 @@ def render_experiment(spec: Spec, name: str) -> BuildResult:
         window=p.span,
         left_out=p.left_out,
         sources=tuple(provenance.sources(logs.files)),
-        spec_sha=provenance.file_hash(spec.path),
+        spec_sha=provenance.spec_part_hash(spec.path, name),
         confidence=spec.confidence,
         reconciliation=gaps,
         repriced=tuple(
