@@ -219,3 +219,25 @@ def test_a_command_in_a_subfolder_uses_the_nearest_spec_and_says_so(
     given = run("log", "cost", "demo", "--claude-code-cost", "1", "--spec", "experiments.yaml")
     assert given.exit_code == 1
     assert given.stderr == "experiments.yaml: no such file; create it or pass --spec PATH\n"
+
+
+def test_the_readme_excerpt_is_the_committed_paper() -> None:
+    # The README quotes the example paper; every line it quotes must be in the paper as is.
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    excerpt = re.search(r"```markdown\n(.*?)```", readme, re.S)
+    assert excerpt is not None
+    paper = DOCS.parent / ".claude" / "experiments" / "ai-content-pipeline" / "PAPER.md"
+    lines = set(paper.read_text(encoding="utf-8").splitlines())
+    assert [line for line in excerpt.group(1).splitlines() if line and line not in lines] == []
+
+
+def test_one_day_of_claude_code_and_one_record_are_singular(tmp_path: Path) -> None:
+    spec = "version: 1\nroot: runs\nexperiments:\n  exp: {unit: {name: call, count: ai.calls}}\n"
+    logs = {
+        "worker-ai.jsonl": ONE_CALL,
+        "cost-breakdown.jsonl": '{"timestamp": "2025-01-14T23:00:00Z", "claude_code_cost": 2}\n',
+    }
+    paper = build(tmp_path, logs, spec).paper
+    assert "| 1 day in cost-breakdown.jsonl |" in paper
+    assert ", 1 day of Claude Code cost |" in paper
+    assert "`runs/exp/worker-ai.jsonl`: 1 record, sha256" in paper

@@ -120,7 +120,7 @@ def cost_rows(metrics: Metrics, units: float | None) -> list[dict[str, Any]]:
         per_1k = None if line.usd is None else line.usd / units * 1000.0
         share = None if line.usd is None or not total else line.usd / float(total)
         basis = (
-            f"{line.basis.logged} days in cost-breakdown.jsonl"
+            f"{count(line.basis.logged, 'day')} in cost-breakdown.jsonl"
             if line.development
             else _basis_text(line.basis, line.priced_by)
         )
@@ -150,7 +150,7 @@ def running_cost(metrics: Metrics) -> RunningCost:
 def total_basis(running: RunningCost) -> str:
     """Return how the total's records were costed, e.g. "540 priced, 6 days of Claude Code cost"."""
     return _basis_text(running.basis, "priced") + (
-        f", {running.dev_days} days of Claude Code cost" if running.dev_days else ""
+        f", {count(running.dev_days, 'day')} of Claude Code cost" if running.dev_days else ""
     )
 
 
