@@ -349,6 +349,7 @@ def test_to_json_is_plain_sorted_and_has_no_nan(tmp_path: Path) -> None:
         "raw_logged": 0,
         "raw_unpriced": 0,
         "duplicate_day": False,
+        "raw_partial": 0,
     }
     (total,) = doc["breakdown_totals"]
     assert (total["status"], total["total_usd"], total["missing_parts"][0]) == (
@@ -383,3 +384,19 @@ def test_the_paper_shows_logged_over_priced_as_a_ratio(tmp_path: Path) -> None:
     }
     result = build(tmp_path, {"worker-ai.jsonl": jsonl(call)})
     assert f"| {L8B} | 1 | $0.8460 | $0.2820 | $0.5640 | 66.7% | 3.0× | ⚠️ gap |" in result.paper
+
+
+def test_a_raw_workflows_cost_without_cpu_ms_is_counted_as_partial(tmp_path: Path) -> None:
+    logs = {
+        "workflows.jsonl": jsonl(
+            {"timestamp": "2025-01-15T11:00:00Z", "execution_id": "e1", "cpu_ms": 1_000_000},
+            {"timestamp": "2025-01-15T12:00:00Z", "execution_id": "e2", "cost_estimate": 0.5},
+        ),
+        "cost-breakdown.jsonl": jsonl(breakdown(workflows_cost="$0.02")),
+    }
+    ai, wf, cf, cb = frames(tmp_path, logs)
+    (row,) = reconcile(ai, wf, cf, cb, "UTC").breakdown_vs_logs
+    # e1: (0.30 + 1,000,000 * 0.02) / 1e6 = 0.0200003; e2: no cpu_ms, its invocation only,
+    # 0.30 / 1e6 = 0.0000003 (its logged $0.50 is not used). Raw: 0.0200006, a lower bound.
+    assert row.raw_usd == pytest.approx(0.0200006)
+    assert (row.raw_records, row.raw_logged, row.raw_unpriced, row.raw_partial) == (2, 0, 0, 1)

@@ -25,7 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from paperkit.prices.pricing import LIST_PRICE, LOGGED, PRICE_DATA, SPEC, UNPRICED
+from paperkit.prices.pricing import (
+    INVOCATION_ONLY,
+    LIST_PRICE,
+    LOGGED,
+    PRICE_DATA,
+    SPEC,
+    UNPRICED,
+)
 from paperkit.spec.types import DEFAULT_RECONCILE_TOLERANCE
 
 # Cost sources that are a price applied by paperkit (not the user's own estimate).
@@ -73,7 +80,8 @@ class BreakdownVsLogs:
     """One cost-breakdown.jsonl figure against the raw logs' cost of that resource on that day.
 
     ``raw_usd`` sums ``cost_usd`` of the ``raw_records`` (``raw_logged`` of them at their own
-    estimate; ``raw_unpriced`` left out, so the sum is then a lower bound). It is None when
+    estimate; ``raw_unpriced`` left out, and ``raw_partial`` charged in part, a Workflows
+    execution without ``cpu_ms``: the sum is then a lower bound). It is None when
     there are no raw records ("no raw records") or none has a cost ("raw records unpriced").
     ``day_from`` is "period" or "timestamp"; ``duplicate_day`` marks a day with several lines.
     """
@@ -92,6 +100,7 @@ class BreakdownVsLogs:
     raw_logged: int
     raw_unpriced: int
     duplicate_day: bool
+    raw_partial: int = 0
 
 
 @dataclass(frozen=True)
@@ -311,6 +320,7 @@ def _raw_costs(ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, timezone: s
                     "cost_usd": frame["cost_usd"].to_numpy(dtype=float),
                     "raw_logged": (frame["cost_source"] == LOGGED).to_numpy(),
                     "raw_unpriced": (frame["cost_source"] == UNPRICED).to_numpy(),
+                    "raw_partial": (frame["cost_source"] == INVOCATION_ONLY).to_numpy(),
                 }
             )
             for label, frame in sources
@@ -318,7 +328,7 @@ def _raw_costs(ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, timezone: s
         ignore_index=True,
     )
     grouped = raw.groupby(["resource", "day"], sort=False)
-    table = grouped[["raw_logged", "raw_unpriced"]].sum()
+    table = grouped[["raw_logged", "raw_unpriced", "raw_partial"]].sum()
     table["raw_records"] = grouped.size()
     table["raw_usd"] = grouped["cost_usd"].sum(min_count=1)
     return table.reset_index()
@@ -352,7 +362,7 @@ def _breakdown_vs_logs(
     figures = figures[figures["breakdown_usd"].notna()]
     table = figures.merge(_raw_costs(ai, wf, cf, timezone), on=["resource", "day"], how="left")
     table = table.sort_values(["day", "line", "order"], na_position="last", kind="stable")
-    for name in ("raw_records", "raw_logged", "raw_unpriced"):
+    for name in ("raw_records", "raw_logged", "raw_unpriced", "raw_partial"):
         table[name] = table[name].fillna(0)
     gaps = _gaps(table["breakdown_usd"], table["raw_usd"], tolerance)
     status = np.select(
@@ -376,6 +386,7 @@ def _breakdown_vs_logs(
             raw_logged=int(row.raw_logged),
             raw_unpriced=int(row.raw_unpriced),
             duplicate_day=bool(row.duplicate_day),
+            raw_partial=int(row.raw_partial),
         )
         for row, gap, state in zip(
             table.itertuples(index=False), gaps.itertuples(index=False), status, strict=True
