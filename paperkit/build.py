@@ -230,9 +230,16 @@ def render_experiment(spec: Spec, name: str, progress: Progress | None = None) -
         spec.reconcile_tolerance,
         claude=p.claude,
     )
-    results = tuple(_judge(c, p.ai, p.wf, logs.quality, computed, spec) for c in exp.criteria)
+    scope_warnings: list[DataWarning] = []
+    results = tuple(
+        _judge(c, p.ai, p.wf, logs.quality, computed, spec, scope_warnings) for c in exp.criteria
+    )
     outcome = paper_criteria.outcome_of(criteria.outcome(results), exp, results)
-    warnings = logs.warnings + (imported.warnings if imported is not None else ())
+    warnings = (
+        *logs.warnings,
+        *(imported.warnings if imported is not None else ()),
+        *scope_warnings,
+    )
     declared = paper_criteria.outcome_warning(outcome, exp, spec.path.name)
     if declared is not None:
         warnings = (*warnings, declared)
@@ -251,7 +258,7 @@ def render_experiment(spec: Spec, name: str, progress: Progress | None = None) -
         window=p.span,
         left_out=p.left_out,
         sources=tuple(provenance.sources(logs.files)) + _analytics_source(imported),
-        spec_sha=provenance.file_hash(spec.path),
+        spec_sha=provenance.spec_part_hash(spec.path, name),
         confidence=spec.confidence,
         reconciliation=gaps,
         claude_prices=p.claude_prices,
@@ -351,14 +358,20 @@ def _judge(
     judged: pd.DataFrame,
     computed: metrics.Metrics,
     spec: Spec,
+    warnings: list[DataWarning],
 ) -> criteria.CriterionResult:
-    """Return the verdict on one criterion, measured over its scope at its confidence."""
+    """Return the verdict on one criterion, measured over its scope at its confidence.
+
+    A scope nothing can match yet (no records logged) adds a warning to ``warnings``.
+    """
     confidence = criterion.confidence or spec.confidence
     if criterion.manual:
         return criteria.judge(criterion, None, confidence)
     assert criterion.metric is not None
     if criterion.where is not None:
-        check_scope(criterion.where, ai, wf, shown(spec.path), judged, criterion.metric)
+        warnings.extend(
+            check_scope(criterion.where, ai, wf, shown(spec.path), judged, criterion.metric)
+        )
     measured = measure(criterion.metric, ai, wf, computed, confidence, criterion.where, judged)
     return criteria.judge(criterion, measured, confidence)
 

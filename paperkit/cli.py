@@ -11,34 +11,28 @@ from pathlib import Path
 
 import click
 
-from paperkit import __version__, index_file
-from paperkit.build import (
-    CRITERIA_FAILED,
-    STALE,
-    build_each,
-    check_strict,
-    find_experiment,
-    render_all,
-    render_experiment,
-    worst,
-)
-from paperkit.diffs import against as diff_against
-from paperkit.diffs import overview as diff_overview
-from paperkit.diffs import pair as diff_pair
+from paperkit import __version__
 from paperkit.errors import shown
 from paperkit.options import CONTEXT, SPEC_OPTION, Group
-from paperkit.paper.summary import summary as summarize
 from paperkit.paper.wording import count
 from paperkit.progress import progress_line
 from paperkit.rebuild import report as _report
 from paperkit.rebuild import warn as _warn
 from paperkit.spec.load import load_spec
-from paperkit.spec.schema import schema_text
 from paperkit.tracking.commands import COMMANDS
-from paperkit.tracking.costs_command import costs
+
+# Commands whose modules load pandas, pyarrow and scipy (through paperkit.build) import them in
+# their own bodies, and `costs` is imported only when it runs: `paperkit --help`, `--version`,
+# `log` and `init` start without them (tests/test_startup.py).
+LAZY = {
+    "costs": (
+        "paperkit.tracking.costs_command:costs",
+        "Print one experiment's cost per day and resource, computed from its logs.",
+    ),
+}
 
 
-@click.group(cls=Group, context_settings=CONTEXT)
+@click.group(cls=Group, context_settings=CONTEXT, lazy=LAZY)
 @click.version_option(__version__, prog_name="paperkit")
 def cli() -> None:
     """Turn an AI experiment's logs and experiments.yaml into an honest, reproducible PAPER.md."""
@@ -120,7 +114,7 @@ def build(
     A rebuild replaces only the generated blocks of an existing PAPER.md; text outside
     them is never touched. A failing experiment does not stop the others. An experiment
     whose inputs (logs, spec, templates, prices, paperkit) are unchanged since its last build
-    is served from the rebuild cache (docs/performance.md).
+    is served from the rebuild cache (paperkit docs performance).
 
     Exit codes: 0 ok, 1 bad input or hand-edited blocks, 2 usage, 3 stale (--check),
     4 a criterion failed (--fail-on-criteria); the worst one wins, in that order.
@@ -140,6 +134,9 @@ def build(
             "--index needs --all, and not --check or --stdout (paperkit index --check "
             "checks the index)"
         )
+    from paperkit import index_file
+    from paperkit.build import build_each, check_strict, render_all, worst
+
     spec = load_spec(spec_path)
     if to_stdout:
         results = render_all(spec, list(names))
@@ -189,8 +186,10 @@ def build(
 def metrics(name: str, spec_path: Path, as_json: bool) -> None:
     """Print every metric of one experiment.
 
-    The names and their meanings are in docs/metrics.md.
+    The names and their meanings: paperkit docs metrics.
     """
+    from paperkit.build import render_experiment
+
     result = render_experiment(load_spec(spec_path), name)
     _warn(result.warnings, spec_path)
     values = json.loads(result.results)["metrics"]
@@ -217,6 +216,8 @@ def validate(names: tuple[str, ...], spec_path: Path, strict: bool) -> None:
     messages are a build's: a hand-edited block or a broken marker in PAPER.md is reported
     as build would report it.
     """
+    from paperkit.build import build_each, worst
+
     spec = load_spec(spec_path)
     codes = []
     for built in build_each(spec, list(names), write=False):
@@ -245,9 +246,29 @@ def validate(names: tuple[str, ...], spec_path: Path, strict: bool) -> None:
 def schema() -> None:
     """Print the JSON Schema of experiments.yaml.
 
-    Editors use it to check the spec as you type; see docs/ci.md.
+    Editors use it to check the spec as you type; see paperkit docs ci.
     """
+    from paperkit.spec.schema import schema_text
+
     click.echo(schema_text(), nl=False)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("page", required=False)
+def docs(page: str | None) -> None:
+    """Print a page of paperkit's documentation, or list the pages.
+
+    The pages ship with paperkit, so help texts and papers cite them as
+    "paperkit docs PAGE" (for example: paperkit docs metrics).
+    """
+    from paperkit import manual
+
+    if page is None:
+        width = max(len(name) for name, _ in manual.pages())
+        for name, title in manual.pages():
+            click.echo(f"{name:<{width}}  {title}")
+        return
+    click.echo(manual.page(page), nl=False)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -259,6 +280,9 @@ def summary(name: str, spec_path: Path) -> None:
     For CI: paperkit summary NAME >> "$GITHUB_STEP_SUMMARY". It builds the experiment in
     memory, so it is current even when results.json is not.
     """
+    from paperkit.build import find_experiment, render_experiment
+    from paperkit.paper.summary import summary as summarize
+
     spec = load_spec(spec_path)
     result = render_experiment(spec, name)
     _warn(result.warnings, spec_path)
@@ -308,7 +332,7 @@ def diff(
     (its committed results.json there, or a build of that revision's logs and spec);
     paperkit diff --all --against REV does so for every experiment; paperkit diff A B
     compares experiment A (before) with experiment B (after). The new side is built in
-    memory from the working tree. The methods are in docs/diff.md.
+    memory from the working tree. The methods: paperkit docs diff.
 
     Exit codes: 0 ok, 1 bad input or an unknown revision, 2 usage, 4 a verdict went from
     pass to fail or the outcome got worse (--fail-on-flip).
@@ -324,6 +348,11 @@ def diff(
             "compare two experiments (paperkit diff A B), or one with a revision "
             "(paperkit diff NAME --against REV)"
         )
+    from paperkit.build import CRITERIA_FAILED, worst
+    from paperkit.diffs import against as diff_against
+    from paperkit.diffs import overview as diff_overview
+    from paperkit.diffs import pair as diff_pair
+
     spec = load_spec(spec_path)
     if rev is not None:
         compared = diff_against(spec, list(names), rev, rebuild=rebuild)
@@ -379,6 +408,9 @@ def index_command(spec_path: Path, output: Path | None, check: bool, force: bool
     Exit codes: 0 ok, 1 bad input, an edited index block or an experiment that
     does not build (its row says so), 2 usage, 3 the index would change (--check).
     """
+    from paperkit import index_file
+    from paperkit.build import STALE, worst
+
     spec = load_spec(spec_path)
     update = index_file.index(spec, output, force=force, write=not check)
     where = shown(update.path)
@@ -393,5 +425,5 @@ def index_command(spec_path: Path, output: Path | None, check: bool, force: bool
         raise click.exceptions.Exit(code)
 
 
-for _command in (*COMMANDS, costs):
+for _command in COMMANDS:
     cli.add_command(_command)

@@ -58,7 +58,7 @@ def check_inside(
         raise PaperkitError(
             f"refusing to {what} through a symlink to {real.as_posix()}, outside "
             f"{folder_is} {shown(folder)}; replace the link with a regular file "
-            "(see docs/security.md)",
+            "(see paperkit docs security)",
             shown(path),
         )
 

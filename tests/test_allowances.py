@@ -161,9 +161,9 @@ def test_unknown_usage_makes_the_rest_of_its_month_a_lower_bound(tmp_path: Path)
         {
             "workflows.jsonl": jsonl(
                 run("2025-01-13T10:00:00Z", "w1", cpu_ms=100),
-                run("2025-01-14T10:00:00Z", "w2"),  # no cpu_ms, no estimate: unpriced
+                run("2025-01-14T10:00:00Z", "w2"),  # no cpu_ms: invocation only, CPU unknown
                 run("2025-01-15T10:00:00Z", "w3", cpu_ms=100),
-                run("2025-01-15T11:00:00Z", "w4", cost_estimate="$0.05"),
+                run("2025-01-15T11:00:00Z", "w4", cost_estimate="$0.05"),  # no cpu_ms either
             )
         },
         PAID,
@@ -171,10 +171,11 @@ def test_unknown_usage_makes_the_rest_of_its_month_a_lower_bound(tmp_path: Path)
     before, unknown, after = (d.cells["workflows"] for d in costs.days)
     assert (before.after, before.after_lower_bound) == (0.0, False)
     assert unknown.lower_bound is True
-    # w2's usage used some of January's allowance, by an unknown amount.
+    # w2's CPU time used some of January's allowance, by an unknown amount.
     assert after.after_lower_bound is True
-    # w4 keeps its logged $0.05: no allowance can be taken off an estimate.
-    assert after.after == pytest.approx(0.05)
+    # w3 and w4's invocations and w3's 100 CPU-ms are within the paid plan's monthly
+    # allowances: nothing is owed after them, and w4's logged $0.05 is not used.
+    assert after.after == 0.0
 
 
 def test_list_price_only_unless_the_spec_opts_in(tmp_path: Path) -> None:

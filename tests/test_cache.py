@@ -137,9 +137,10 @@ def test_adding_or_editing_an_override_template_is_a_miss(tmp_path, renders) -> 
     title = (REPO / "templates" / "sections" / "title.md.j2").read_text()
     (overrides / "sections").mkdir()
     mine = overrides / "sections" / "title.md.j2"
-    mine.write_text(title.replace("# Experiment", "# OVERRIDE ONE"))
+    assert title.startswith("# ")
+    mine.write_text(title.replace("# ", "# OVERRIDE ONE ", 1))
     build(spec)
-    mine.write_text(title.replace("# Experiment", "# OVERRIDE TWO"))
+    mine.write_text(title.replace("# ", "# OVERRIDE TWO ", 1))
     build(spec)
     assert renders == ["demo"] * 4
     assert "OVERRIDE TWO" in (spec.parent / ".claude/experiments/demo/PAPER.md").read_text()

@@ -173,9 +173,9 @@ def test_the_cost_per_day_adds_up_to_the_cost_breakdown() -> None:
     [running, claude] = figures(block(PAPER, "chart_costs"))
     assert running[1] is not None
     total = sum(sum(v) for k, v in running[1].items() if k != "x")
-    # The example's running cost is $4.4242 per 1,000 documents over 159 documents (costs
-    # block): 4.4242 * 159 / 1000 = $0.7034 over the period.
-    assert total == pytest.approx(4.4242 * 159 / 1000, abs=0.0005)
+    # The example's running cost is $0.9651 per 1,000 documents over 159 documents (costs
+    # block): 0.9651 * 159 / 1000 = $0.1535 over the period.
+    assert total == pytest.approx(0.9651 * 159 / 1000, abs=0.0005)
     first: dict[str, dict] = {}
     for r in records("cost-breakdown.jsonl"):
         # The period is "day_N", so the day comes from the timestamp; a day's first record counts.

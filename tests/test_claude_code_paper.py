@@ -72,7 +72,7 @@ def test_the_development_cost_line_is_priced_from_the_transcripts(case: Path) ->
     # Workflows: (0.30 + 30 x 0.02) + (0.30 + 40 x 0.02) per million = 0.000002
     assert v["cost.total_usd"] == pytest.approx(COST + 0.000002, abs=1e-12)
     assert (
-        "| Claude Code (development) | $23.3210 | 100% | 4 Claude Code requests priced, "
+        "| Claude Code (development) | ≥ $23.3210 | >99% | 4 Claude Code requests priced, "
         "2 unpriced |" in result.paper
     )
     assert "| **Total** | **≥ $23.3220** |" in result.paper
@@ -108,9 +108,10 @@ def test_a_cost_criterion_on_a_lower_bound_is_not_passed(case: Path) -> None:
         '      - {text: "Over a cent", metric: dev.claude_code.cost_usd, op: ">", target: 0.01}\n'
     )
     result = build(case, text + extra)
-    row = "| Development cost under $0.10 | < $0.1000 | $0.0466 | $0.0466 or more | 6 |"
+    bound = "lower bound: 2 Claude Code requests unpriced"
+    row = f"| Development cost under $0.10 | < $0.1000 | ≥ $0.0466 | {bound} | 6 |"
     assert row + " ⚠️ inconclusive |" in result.paper
-    assert "| Over a cent | > $0.0100 | $0.0466 | $0.0466 or more | 6 | ✅ pass |" in result.paper
+    assert f"| Over a cent | > $0.0100 | ≥ $0.0466 | {bound} | 6 | ✅ pass |" in result.paper
 
 
 def test_without_the_file_the_logged_cost_is_used(case: Path) -> None:

@@ -65,7 +65,7 @@ def test_build_writes_paper_and_results(tmp_path: Path) -> None:
     result = run("build", "demo", "--spec", str(spec))
     assert result.exit_code == 0, result.stderr
     folder = tmp_path / ".claude/experiments/demo"
-    assert "\n# Experiment demo: Demo\n" in (folder / "PAPER.md").read_text()
+    assert "\n# demo: Demo\n" in (folder / "PAPER.md").read_text()
     assert json.loads((folder / "results.json").read_text())["outcome"] == {
         "computed": "Validated",
         "declared": None,
@@ -177,7 +177,7 @@ def test_stdout_prints_the_paper_and_writes_nothing(tmp_path: Path) -> None:
     spec = make_project(tmp_path)
     result = run("build", "demo", "--spec", str(spec), "--stdout")
     assert result.exit_code == 0
-    assert "\n# Experiment demo: Demo\n" in result.stdout
+    assert "\n# demo: Demo\n" in result.stdout
     assert not (tmp_path / ".claude/experiments/demo/PAPER.md").exists()
 
 
@@ -188,7 +188,7 @@ def test_all_builds_undeclared_folders_too(tmp_path: Path) -> None:
     (other / "worker-ai.jsonl").write_text(GOOD)
     result = run("build", "--all", "--spec", str(spec))
     assert result.exit_code == 0, result.stderr
-    title = "\n# Experiment other: _Not stated yet: add `title:` under `experiments.other`"
+    title = "\n# other: _Not stated yet: add `title:` under `experiments.other`"
     assert title in (other / "PAPER.md").read_text()
 
 

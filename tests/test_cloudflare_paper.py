@@ -109,8 +109,9 @@ COST = (
     # UTC days: the 20th has 163 neurons (free); the 21st 12,000 - 10,000 = 2,000 x $0.011/1,000.
     "After the 10,000 free neurons of each UTC day: $0.0220."
 )
+# bge's 3 neurons cost 3 x $0.011 / 1,000 = $0.000033: a cost, too small for four places.
 COST_ROWS = f"""\
-| {BGE} | 3 | $0.0000 | $0.0001 |
+| {BGE} | 3 | <$0.0001 | $0.0001 |
 | {L8B} | 12,160 | $0.1338 | $0.0096 |
 """
 WORKFLOWS = """\

@@ -13,15 +13,15 @@ from helpers import L8B, build, jsonl
 
 from paperkit.errors import PaperkitError
 
-# Ten executions, each logged at $0.002 (no cpu_ms, so the estimate is the cost) and 1.5 s:
-# total $0.02 over 10 documents = $2.00 per 1K documents; mean duration 1.5 s.
+# Ten executions of 99,985 CPU-ms, each (0.30 + 99,985 x 0.02) / 1e6 = $0.002 at list price,
+# and 1.5 s: total $0.02 over 10 documents = $2.00 per 1K documents; mean duration 1.5 s.
 WORKFLOWS = jsonl(
     *(
         {
             "timestamp": "2025-01-14T10:00:00Z",
             "execution_id": f"e{i}",
             "duration_ms": 1500,
-            "cost_estimate": "$0.002",
+            "cpu_ms": 99_985,
             "success": True,
         }
         for i in range(10)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from datetime import date
@@ -288,3 +289,33 @@ def test_an_experiment_without_records(project: Path) -> None:
     assert "No records: the usage logs and cost-breakdown.jsonl have none.\n" in result.stdout
     assert result.stderr == "empty: nothing written: no records\n"
     assert not (project / "runs" / "empty").exists()
+
+
+def test_upsert_puts_a_new_day_in_date_order(tmp_path: Path) -> None:
+    path = tmp_path / "cost-breakdown.jsonl"
+    path.write_bytes(
+        b'{"timestamp":"2025-01-14T10:00:00Z","period":"2025-01-14"}\n'
+        b'{"timestamp":"2025-01-16T10:00:00Z","period":"2025-01-16"}\n'
+    )
+    new = {date(2025, 1, 15): b'{"d":15}', date(2025, 1, 17): b'{"d":17}', date(2025, 1, 13): b"13"}
+    done = upsert_days(path, new, "UTC")
+    assert path.read_bytes() == (
+        b"13\n"
+        b'{"timestamp":"2025-01-14T10:00:00Z","period":"2025-01-14"}\n'
+        b'{"d":15}\n'
+        b'{"timestamp":"2025-01-16T10:00:00Z","period":"2025-01-16"}\n'
+        b'{"d":17}\n'
+    )
+    assert done.added == (date(2025, 1, 13), date(2025, 1, 15), date(2025, 1, 17))
+
+
+def test_write_rounds_costs_to_12_significant_digits(project: Path) -> None:
+    assert run("exp", "--write").exit_code == 0
+    text = (project / "runs" / "exp" / "cost-breakdown.jsonl").read_text()
+    # 14th: 1,000 x 0.282/M + 100 x 0.827/M = 0.000282 + 0.0000827 = 0.0003647 (floats add up
+    # to 0.00036470000000000003); with Claude Code's $1.50 the total is 1.5003647.
+    assert '"worker_ai_cost":0.0003647,' in text
+    assert '"total_cost":1.5003647,' in text
+    # 15th: 2,000 x 0.282/M + 200 x 0.827/M = 0.000564 + 0.0001654 = 0.0007294.
+    assert '"worker_ai_cost":0.0007294,' in text
+    assert not re.search(r"\d{13,}", text)  # no float noise such as 0.0007294000000000001

@@ -26,8 +26,12 @@ def _commands(group: click.Command, path: list[str]) -> list[list[str]]:
     """Return the path of every command under ``group``, itself included."""
     found = [path]
     if isinstance(group, click.Group):
-        for name in sorted(group.commands):
-            found += _commands(group.commands[name], [*path, name])
+        # list_commands/get_command, not .commands: a lazy command is there only once loaded.
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None
+            found += _commands(command, [*path, name])
     return found
 
 

@@ -161,19 +161,20 @@ def test_the_quality_judgements_counted_by_hand() -> None:
     }
 
 
-def test_the_accuracy_criterion_is_measured_and_inconclusive() -> None:
+def test_the_accuracy_criterion_is_measured_and_fails() -> None:
     accuracy = next(c for c in QUALITY["criteria"] if c["text"] == "Accuracy comparable to GPT-4o")
     # People only (the judge's 20 left out): (3 + 8) / 20 = 0.55. Wilson 95%, z = 1.959964:
     # centre (0.55 + 3.841459/40) / (1 + 3.841459/20) = 0.646036 / 1.192073 = 0.541944,
     # half-width 1.959964 / 1.192073 × √(0.2475/20 + 3.841459/1600) = 1.644164 × 0.121556
-    # = 0.199858, so 0.342085 to 0.741802. n = 20 < min_n 30: inconclusive.
+    # = 0.199858, so 0.342085 to 0.741802. n = 20 < min_n 30, but wholly below 0.9.
     assert accuracy["metric"] == "quality.not_worse_rate"
     assert accuracy["where"] == {"baseline": ["openai:gpt-4o"]}
     assert (accuracy["value"], accuracy["n"]) == (0.55, 20)
     assert accuracy["interval"]["low"] == pytest.approx(0.342085, abs=1e-6)
     assert accuracy["interval"]["high"] == pytest.approx(0.741802, abs=1e-6)
-    assert accuracy["verdict"] == "inconclusive"
-    assert accuracy["reason"] == "n = 20 is below min_n 30; too few to judge"
+    # Below min_n, but the whole interval (0.342 to 0.742) is below 0.9: a fail at any n.
+    assert accuracy["verdict"] == "fail"
+    assert "the whole 95% interval fails" in accuracy["reason"]
     # What paperkit diff needs of it: the 11 not-worse judgements of the 20.
     assert accuracy["sample"] == {"kind": "rate", "successes": 11, "n": 20}
 

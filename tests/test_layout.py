@@ -24,7 +24,17 @@ ORDER = [
     {"measure"},
     {"paper", "templates"},
     {"build", "atomic", "cache", "safepaths", "revisions", "diffs", "index_file"},
-    {"tracking", "importers", "track", "options", "progress", "rebuild", "cli", "__main__"},
+    {
+        "tracking",
+        "importers",
+        "track",
+        "options",
+        "progress",
+        "rebuild",
+        "manual",
+        "cli",
+        "__main__",
+    },
 ]
 RANK = {name: i for i, names in enumerate(ORDER) for name in names}
 

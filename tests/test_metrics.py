@@ -22,7 +22,8 @@ workflows.succeeded workflows.failed workflows.success_rate workflows.duration_s
 workflows.duration_s.p50 workflows.duration_s.p95 workflows.steps.mean workflows.steps_failed
 workflows.cost_usd units.count units.per_day.mean units.per_day.min days cost.worker_ai_usd
 cost.workflows_usd cost.d1_usd cost.kv_usd cost.r2_usd cost.claude_code_usd cost.total_usd
-cost.per_unit_usd cost.per_1k_units_usd dev.iterations dev.errors dev.interventions
+cost.per_unit_usd cost.per_1k_units_usd cost.running_per_unit_usd dev.iterations dev.errors
+dev.interventions
 dev.intervention_minutes dev.error_fix_minutes dev.sessions dev.session_minutes
 dev.claude_code.requests dev.claude_code.input_tokens dev.claude_code.output_tokens
 dev.claude_code.cache_write_tokens dev.claude_code.cache_read_tokens dev.claude_code.cost_usd
@@ -80,7 +81,7 @@ def values_of(tmp_path: Path, logs: dict[str, str], spec: str = SPEC) -> dict[st
 
 def test_values_hold_exactly_the_catalogue_names(tmp_path: Path) -> None:
     assert sorted(values_of(tmp_path, {})) == sorted(CATALOGUE)
-    assert len(CATALOGUE) == 74  # 59, and 15 dev.claude_code.* from claude-code.jsonl
+    assert len(CATALOGUE) == 75  # 60, and 15 dev.claude_code.* from claude-code.jsonl
 
 
 def test_absent_files_give_null_for_every_metric(tmp_path: Path) -> None:
@@ -185,7 +186,9 @@ def test_workflow_metrics(tmp_path: Path) -> None:
     assert values["workflows.duration_s.p95"] == pytest.approx(6.4)
     assert values["workflows.steps.mean"] == pytest.approx(4.25)  # (4 + 4 + 5 + 4) / 4
     assert values["workflows.steps_failed"] == 1  # 0 + 0 + 1 + 0
-    assert values["workflows.cost_usd"] is None  # no cpu_ms and no cost_estimate anywhere
+    # No cpu_ms anywhere: each of the 5 executions is charged its invocation only,
+    # 5 * 0.30 / 1e6 = 0.0000015, a lower bound.
+    assert values["workflows.cost_usd"] == pytest.approx(0.0000015)
 
 
 def test_units_and_days_on_one_day(tmp_path: Path) -> None:
@@ -319,12 +322,13 @@ experiments:
 def test_comparison_cost_reduction_and_latency_ratio(tmp_path: Path) -> None:
     executions = jsonl(
         *(
-            execution(f"e{i}", duration_ms=ms, cost_estimate="$0.002")
+            execution(f"e{i}", duration_ms=ms, cpu_ms=99_985)
             for i, ms in enumerate((1000, 2000, 3000, 6000))
         )
     )
     values = values_of(tmp_path, {"workflows.jsonl": executions}, COMPARED)
-    assert values["cost.workflows_usd"] == pytest.approx(0.008)  # 4 * 0.002 (logged)
+    # Each: (0.30 + 99,985 * 0.02) / 1e6 = (0.30 + 1,999.70) / 1e6 = 0.002 at list price.
+    assert values["cost.workflows_usd"] == pytest.approx(0.008)  # 4 * 0.002
     assert values["cost.total_usd"] == pytest.approx(0.008)
     assert values["cost.per_unit_usd"] == pytest.approx(0.002)  # 0.008 / 4 executions
     assert values["cost.per_1k_units_usd"] == pytest.approx(2.0)  # 0.002 * 1000

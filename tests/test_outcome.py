@@ -57,14 +57,14 @@ def test_declared_validated_against_a_failing_criterion(tmp_path: Path) -> None:
         "\n"
         "The criteria that disagree with the declared outcome:\n"
         "\n"
-        "- Enough calls: fail (ai.calls >= 5 (exact))\n"
+        "- Enough calls: fail (ai.calls is 2, not >= 5 (exact))\n"
     ) in result.paper
     assert "- Some calls: pass" not in result.paper
 
 
 def test_declared_refuted_lists_the_passing_criterion(tmp_path: Path) -> None:
     result = build(tmp_path, {"worker-ai.jsonl": CALLS}, declared("Refuted"))
-    assert "- Some calls: pass (ai.calls >= 1 (exact))\n" in result.paper
+    assert "- Some calls: pass (ai.calls is 2 >= 1 (exact))\n" in result.paper
     assert "- Enough calls: fail" not in result.paper
 
 

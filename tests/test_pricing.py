@@ -169,7 +169,7 @@ def test_missing_output_tokens_cannot_be_priced_when_the_model_charges_output(
     assert values["ai.unpriced_calls"] == 1
 
 
-def test_workflows_list_price_then_logged_then_unpriced(tmp_path: Path) -> None:
+def test_workflows_list_price_and_invocation_only_without_cpu_ms(tmp_path: Path) -> None:
     executions = jsonl(
         execution("e1", cpu_ms=1000, cost_estimate="$9.00"),
         execution("e2", cpu_ms=0),
@@ -180,15 +180,18 @@ def test_workflows_list_price_then_logged_then_unpriced(tmp_path: Path) -> None:
     values = result.metrics.values
     # e1: (1 * 0.30 + 1000 * 0.02) / 1e6 = 0.0000203 (the logged $9.00 is not used)
     # e2: (1 * 0.30 + 0 * 0.02) / 1e6 = 0.0000003
-    # e3: logged 0.02; e4: unpriced, left out.
-    assert values["workflows.cost_usd"] == pytest.approx(0.0200206)
-    assert values["cost.workflows_usd"] == pytest.approx(0.0200206)
-    assert values["cost.total_usd"] == pytest.approx(0.0200206)
-    assert values["cost.per_unit_usd"] == pytest.approx(0.00500515)  # 0.0200206 / 4
-    assert values["cost.per_1k_units_usd"] == pytest.approx(5.00515)
+    # e3, e4: no cpu_ms, so each is charged its invocation, 0.30 / 1e6 = 0.0000003, and is a
+    # lower bound; e3's logged $0.02 is not used. Sum: 0.0000203 + 3 * 0.0000003 = 0.0000212.
+    assert values["workflows.cost_usd"] == pytest.approx(0.0000212)
+    assert values["cost.workflows_usd"] == pytest.approx(0.0000212)
+    assert values["cost.total_usd"] == pytest.approx(0.0000212)
+    assert values["cost.per_unit_usd"] == pytest.approx(0.0000053)  # 0.0000212 / 4
+    assert values["cost.per_1k_units_usd"] == pytest.approx(0.0053)
+    why = "2 records without cpu_ms (invocation price only)"
+    assert result.metrics.bounds["workflows.cost_usd"].why == why
     (total_line,) = [line for line in result.paper.splitlines() if "**Total cost:**" in line]
-    assert "≥ $0.0200" in total_line
-    assert "Lower bound" in result.paper
+    assert "≥ <$0.0001 (2 without cpu_ms)" in total_line
+    assert "charged the invocation price only" in result.paper
 
 
 def test_d1_kv_r2_list_prices(tmp_path: Path) -> None:

@@ -11,8 +11,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from helpers import L8B, build, jsonl
+import pytest
+from click.testing import CliRunner
+from helpers import L8B, build, jsonl, write_tree
 
+from paperkit.cli import cli
 from paperkit.logs.load import FILE_NAMES
 
 # worker-ai.jsonl: 2 records and 1 line that is not JSON (skipped, so not a record).
@@ -59,12 +62,38 @@ def test_results_list_each_present_file_with_records_and_hash(tmp_path: Path) ->
         name: {"records": records, "sha256": sha12(folder / name)}
         for name, records in PRESENT.items()
     }
-    assert doc["provenance"]["spec_sha256"] == sha12(tmp_path / "experiments.yaml")
-    assert len(doc["provenance"]["spec_sha256"]) == 12
+    # The spec's part for "exp": its entry and the top-level settings, as canonical JSON
+    # (sorted keys, no spaces; YAML reads the start as a datetime, written as str() does).
+    part = (
+        '{"experiments":{"exp":{"criteria":[{"metric":"ai.calls","target":1,"text":"Calls"}],'
+        '"start":"2025-01-15 00:00:00","title":"Provenance"}},"root":"runs",'
+        '"timezone":"Europe/Berlin","version":1}'
+    )
+    assert doc["provenance"]["spec_sha256"] == hashlib.sha256(part.encode()).hexdigest()[:12]
+
+
+def test_a_paper_is_stale_only_when_its_own_part_of_the_spec_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"experiments.yaml": SPEC})
+    write_tree(tmp_path / "runs" / "exp", LOGS)
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["build", "exp"]).exit_code == 0
+    spec = tmp_path / "experiments.yaml"
+    # Another experiment, a comment: exp's paper and results.json are still current.
+    spec.write_text("# papers of the team\n" + SPEC + "  other: {title: Another}\n")
+    assert CliRunner().invoke(cli, ["build", "exp", "--check"]).exit_code == 0
+    # exp's own entry changes: stale (exit 3).
+    spec.write_text(SPEC.replace("title: Provenance", "title: Provenance, again"))
+    assert CliRunner().invoke(cli, ["build", "exp", "--check"]).exit_code == 3
+    # A top-level setting it uses changes: stale too.
+    spec.write_text(SPEC.replace("version: 1\n", "version: 1\nconfidence: 0.9\n"))
+    assert CliRunner().invoke(cli, ["build", "exp", "--check"]).exit_code == 3
 
 
 def test_paper_lists_every_file_present_or_missing(tmp_path: Path) -> None:
-    paper = build(tmp_path, LOGS, SPEC).paper
+    result = build(tmp_path, LOGS, SPEC)
+    paper = result.paper
     section = paper[paper.index("### Provenance") :]
     folder = tmp_path / "runs" / "exp"
     for name in FILE_NAMES:
@@ -73,9 +102,11 @@ def test_paper_lists_every_file_present_or_missing(tmp_path: Path) -> None:
         else:
             line = f"- `runs/exp/{name}`: missing"
         assert line + "\n" in section, line
-    assert f"- **Spec:** `experiments.yaml` (sha256 `{sha12(tmp_path / 'experiments.yaml')}`)" in (
-        section
-    )
+    sha = json.loads(result.results)["provenance"]["spec_sha256"]  # checked by hand above
+    assert (
+        f"- **Spec:** `experiments.yaml` (sha256 `{sha}` of this experiment's entry and the "
+        "top-level settings)\n"
+    ) in section
 
 
 def test_the_hash_follows_the_bytes(tmp_path: Path) -> None:

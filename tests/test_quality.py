@@ -116,7 +116,7 @@ def _criterion(result, index: int = 0) -> dict:
     return json.loads(result.results)["criteria"][index]
 
 
-def test_the_seed_criterion_is_inconclusive_below_min_n(tmp_path: Path) -> None:
+def test_the_seed_criterion_fails_below_min_n_when_its_interval_does(tmp_path: Path) -> None:
     criterion = (
         '      - {text: "Accuracy comparable to GPT-4o", metric: quality.not_worse_rate,\n'
         f'         where: {{baseline: "{GPT4O}"}}, op: ">=", target: 0.9}}\n'
@@ -129,8 +129,9 @@ def test_the_seed_criterion_is_inconclusive_below_min_n(tmp_path: Path) -> None:
     assert judged["n"] == 20
     assert judged["interval"]["low"] == pytest.approx(0.432854, abs=1e-6)
     assert judged["interval"]["high"] == pytest.approx(0.818808, abs=1e-6)
-    assert judged["verdict"] == "inconclusive"
-    assert "below min_n 30" in judged["reason"]
+    # Below min_n, but the whole interval is below 0.9: a fail at any n (docs/criteria.md).
+    assert judged["verdict"] == "fail"
+    assert "even from n = 20 (below min_n 30)" in judged["reason"]
 
 
 def test_with_enough_judgements_the_interval_decides(tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ def test_a_hand_edit_inside_a_block_stops_the_build_and_names_it(tmp_path: Path)
     spec = project(tmp_path)
     assert run(spec, "demo").exit_code == 0
     paper = paper_of(tmp_path)
-    edited = paper.read_text().replace("# Experiment demo: Demo", "# Experiment demo: Mine")
+    edited = paper.read_text().replace("# demo: Demo", "# demo: Mine")
     paper.write_text(edited)
     append_call(tmp_path)
 
@@ -99,7 +99,7 @@ def test_a_hand_edit_inside_a_block_stops_the_build_and_names_it(tmp_path: Path)
     assert f"{paper.as_posix()}:{begin}: 1 generated block edited by hand ('title')" in (
         result.stderr
     )
-    assert "-# Experiment demo: Mine\n+# Experiment demo: Demo\n" in result.stderr
+    assert "-# demo: Mine\n+# demo: Demo\n" in result.stderr
     assert result.stderr.endswith("demo: failed; nothing written for it\n")
     assert paper.read_text() == edited  # untouched, and nothing else written beside it
     assert not paper.with_name("PAPER.md.bak").exists()
@@ -109,7 +109,7 @@ def test_force_overwrites_a_hand_edit_after_saving_a_backup(tmp_path: Path) -> N
     spec = project(tmp_path)
     assert run(spec, "demo").exit_code == 0
     paper = paper_of(tmp_path)
-    edited = paper.read_text().replace("# Experiment demo: Demo", "# Experiment demo: Mine")
+    edited = paper.read_text().replace("# demo: Demo", "# demo: Mine")
     edited += "\nMy closing words.\n"
     paper.write_text(edited)
 
@@ -118,7 +118,7 @@ def test_force_overwrites_a_hand_edit_after_saving_a_backup(tmp_path: Path) -> N
     assert "(old file kept as PAPER.md.bak)" in result.stderr
     assert paper.with_name("PAPER.md.bak").read_text() == edited
     rebuilt = paper.read_text()
-    assert "# Experiment demo: Demo\n" in rebuilt
+    assert "# demo: Demo\n" in rebuilt
     assert rebuilt.endswith("\nMy closing words.\n")
 
 
@@ -222,7 +222,7 @@ def test_all_goes_past_a_failing_experiment_and_exits_with_the_worst_code(tmp_pa
     spec = project(tmp_path, spec_text.replace("target: 1}", "target: 5}"), ("demo", "other"))
     assert run(spec, "--all").exit_code == 0
     demo = paper_of(tmp_path, "demo")
-    demo.write_text(demo.read_text().replace("# Experiment demo: Demo", "# Mine"))
+    demo.write_text(demo.read_text().replace("# demo: Demo", "# Mine"))
     append_call(tmp_path, "demo")
     append_call(tmp_path, "other")
 
@@ -311,7 +311,7 @@ def test_validate_reports_a_hand_edit_as_build_would(tmp_path: Path) -> None:
     spec = project(tmp_path)
     assert run(spec, "demo").exit_code == 0
     paper = paper_of(tmp_path)
-    paper.write_text(paper.read_text().replace("# Experiment demo: Demo", "# Mine"))
+    paper.write_text(paper.read_text().replace("# demo: Demo", "# Mine"))
     result = CliRunner().invoke(cli, ["validate", "--spec", str(spec)])
     assert result.exit_code == 1
     assert "1 generated block edited by hand ('title')" in result.stderr

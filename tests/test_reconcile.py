@@ -261,14 +261,33 @@ def test_breakdown_total_against_the_sum_of_its_parts(tmp_path: Path) -> None:
     assert exact.gap_usd == pytest.approx(0.0, abs=1e-12)
     assert exact.flagged is False
     assert exact.missing_parts == ("d1_cost", "kv_cost", "r2_cost")
-    # 0.95 + 0.33 + 2.00 = 3.28; gap 0.03; 0.03 / 3.31 = 0.00906: under 5%, over 0.5%.
+    # 0.95 + 0.33 + 2.00 = 3.28; gap 0.03. Only 0.00906 of 3.31, under a 5% tolerance, but an
+    # addition must hold to the cent: three parts rounded to the cent explain 3 × 0.005 = 0.015.
     assert (off.line, off.total_usd) == (2, 3.31)
     assert off.parts_usd == pytest.approx(3.28)
     assert off.gap_usd == pytest.approx(0.03)
     assert off.relative_gap == pytest.approx(0.03 / 3.31)
-    assert off.flagged is False
-    strict = reconcile(ai, wf, cf, cb, "UTC", tolerance=0.005).breakdown_totals
-    assert [row.flagged for row in strict] == [False, True]
+    assert (off.allowed_usd, off.flagged) == (0.015, True)
+    # The tolerance is for estimates against each other, not for one line's addition.
+    loose = reconcile(ai, wf, cf, cb, "UTC", tolerance=0.5).breakdown_totals
+    assert [row.flagged for row in loose] == [False, True]
+
+
+def test_a_total_a_dime_off_its_parts_is_flagged_and_rounding_is_not(tmp_path: Path) -> None:
+    lines = jsonl(
+        # 0.15 + 0.19 + 5.32 = 5.66 against 5.56: $0.10 off, 1.8% of 5.66.
+        breakdown(worker_ai_cost=0.15, workflows_cost=0.19, claude_code_cost=5.32, total_cost=5.56),
+        # Parts of 0.004, 0.004, 0.004 written rounded as 0.00, 0.00, 0.00 against a total
+        # rounded from 0.012 to 0.01: 1 cent off, within the 3 × 0.5 = 1.5 cents of rounding.
+        breakdown(worker_ai_cost=0.0, workflows_cost=0.0, claude_code_cost=0.0, total_cost=0.01),
+        # Two parts: 1 cent allowed; 0.02 off is not rounding.
+        breakdown(worker_ai_cost=0.10, claude_code_cost=0.20, total_cost=0.32),
+    )
+    ai, wf, cf, cb = frames(tmp_path, {"cost-breakdown.jsonl": lines})
+    dime, rounded, two = reconcile(ai, wf, cf, cb, "UTC").breakdown_totals
+    assert (dime.gap_usd, dime.flagged) == (pytest.approx(0.10), True)
+    assert (rounded.allowed_usd, rounded.flagged) == (0.015, False)
+    assert (two.allowed_usd, two.flagged) == (0.01, True)
 
 
 def test_zeros_are_not_flagged_and_missing_sides_are_none(tmp_path: Path) -> None:
@@ -286,7 +305,7 @@ def test_zeros_are_not_flagged_and_missing_sides_are_none(tmp_path: Path) -> Non
     assert no_total.flagged is False
     # 0 vs 0: gap 0, relative gap 0 (not 0/0), not flagged.
     assert (zeros.gap_usd, zeros.relative_gap, zeros.flagged) == (0.0, 0.0, False)
-    # 0.10 vs 0: gap 0.10 > 0.05 * 0.10: flagged, relative gap 0.10 / 0.10 = 1.
+    # 0.10 vs 0: gap 0.10 > half a cent for its one part: flagged, relative gap 0.10 / 0.10 = 1.
     assert (one_zero.gap_usd, one_zero.relative_gap, one_zero.flagged) == (0.1, 1.0, True)
 
 
@@ -330,6 +349,7 @@ def test_to_json_is_plain_sorted_and_has_no_nan(tmp_path: Path) -> None:
         "raw_logged": 0,
         "raw_unpriced": 0,
         "duplicate_day": False,
+        "raw_partial": 0,
     }
     (total,) = doc["breakdown_totals"]
     assert (total["status"], total["total_usd"], total["missing_parts"][0]) == (
@@ -364,3 +384,19 @@ def test_the_paper_shows_logged_over_priced_as_a_ratio(tmp_path: Path) -> None:
     }
     result = build(tmp_path, {"worker-ai.jsonl": jsonl(call)})
     assert f"| {L8B} | 1 | $0.8460 | $0.2820 | $0.5640 | 66.7% | 3.0× | ⚠️ gap |" in result.paper
+
+
+def test_a_raw_workflows_cost_without_cpu_ms_is_counted_as_partial(tmp_path: Path) -> None:
+    logs = {
+        "workflows.jsonl": jsonl(
+            {"timestamp": "2025-01-15T11:00:00Z", "execution_id": "e1", "cpu_ms": 1_000_000},
+            {"timestamp": "2025-01-15T12:00:00Z", "execution_id": "e2", "cost_estimate": 0.5},
+        ),
+        "cost-breakdown.jsonl": jsonl(breakdown(workflows_cost="$0.02")),
+    }
+    ai, wf, cf, cb = frames(tmp_path, logs)
+    (row,) = reconcile(ai, wf, cf, cb, "UTC").breakdown_vs_logs
+    # e1: (0.30 + 1,000,000 * 0.02) / 1e6 = 0.0200003; e2: no cpu_ms, its invocation only,
+    # 0.30 / 1e6 = 0.0000003 (its logged $0.50 is not used). Raw: 0.0200006, a lower bound.
+    assert row.raw_usd == pytest.approx(0.0200006)
+    assert (row.raw_records, row.raw_logged, row.raw_unpriced, row.raw_partial) == (2, 0, 0, 1)

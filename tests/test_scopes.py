@@ -224,6 +224,7 @@ def test_unknown_model_names_the_models_that_exist(
     assert err.value.line == 7  # the second criterion, whose where mapping is on its line
     assert err.value.message == (
         f"where.model: no record has model '@cf/meta/llama-3-8b'; the logs have '{BGE}', '{L8B}'"
+        f"; did you mean '{L8B}'?"
     )
 
 
@@ -237,18 +238,33 @@ def test_one_unknown_value_in_a_list_is_an_error(tmp_path: Path) -> None:
     assert err.value.line == 6
     assert err.value.message == (
         "where.workflow_name: no record has workflow_name 'pubish'; "
-        "the logs have 'ingest', 'publish'"
+        "the logs have 'ingest', 'publish'; did you mean 'publish'?"
     )
 
 
-def test_unknown_operation_without_worker_ai_log_says_none_logged(tmp_path: Path) -> None:
+def test_a_scope_before_any_record_is_logged_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    # A new experiment: no Workers AI call is logged yet, so no operation can match. The
+    # scope is not wrong, only early: the build warns and judges the criterion "no data".
+    spec = spec_of("{text: A, metric: ai.success_rate, target: 0.9, where: {operation: embed}}")
+    result = build(tmp_path, {"workflows.jsonl": WORKFLOWS}, spec)
+    assert [(w.line, w.message) for w in result.warnings] == [
+        (6, "where.operation: no records in worker-ai.jsonl yet, so none matches 'embed'")
+    ]
+    (criterion,) = json.loads(result.results)["criteria"]
+    assert criterion["verdict"] == "inconclusive"
+
+
+def test_a_scope_value_no_record_has_while_some_have_none_says_none_logged(
+    tmp_path: Path,
+) -> None:
+    calls = jsonl({"timestamp": "2025-01-14T10:00:00Z", "model": L8B})  # no operation logged
     spec = spec_of("{text: A, metric: ai.calls, target: 1, where: {operation: embed}}")
     with pytest.raises(PaperkitError) as err:
-        build(tmp_path, {"workflows.jsonl": WORKFLOWS}, spec)
-    message = err.value.message
-    assert message.startswith("where.operation: no record has operation 'embed'; ")
-    assert "none logged" in message
-    assert "the logs have none" not in message
+        build(tmp_path, {"worker-ai.jsonl": calls}, spec)
+    assert err.value.message == (
+        "where.operation: no record has operation 'embed'; no record has any operation "
+        "(none logged)"
+    )
 
 
 def test_workflow_name_on_an_ai_metric_is_a_spec_error(tmp_path: Path) -> None:

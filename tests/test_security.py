@@ -80,7 +80,7 @@ def test_an_included_symlink_out_of_the_templates_folder_is_refused(project: Pat
     assert result.stderr == (
         f"templates/paper.md.j2:2: template error: other.j2 is a symlink to {secret.as_posix()}, "
         "outside the templates folder; a template must be a file in the folder (see "
-        "docs/security.md)\n"
+        "paperkit docs security)\n"
     )
 
 
@@ -150,7 +150,7 @@ def test_log_refuses_to_append_through_a_symlink_out_of_the_folder(project: Path
     assert result.stderr == (
         f"runs/exp/workflows.jsonl: refusing to append through a symlink to "
         f"{outside.as_posix()}, outside the experiment's folder runs/exp; replace the link "
-        "with a regular file (see docs/security.md)\n"
+        "with a regular file (see paperkit docs security)\n"
     )
     assert outside.read_text() == ""
 
@@ -251,7 +251,7 @@ def test_a_fifo_named_like_a_log_is_refused(project: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == (
         "runs/exp/workflows.jsonl: refusing to read: not a regular file (a FIFO); paperkit "
-        "reads and writes only regular files (see docs/security.md)\n"
+        "reads and writes only regular files (see paperkit docs security)\n"
         "exp: failed; nothing written for it\n"
     )
 
@@ -271,7 +271,7 @@ def test_log_refuses_to_append_to_a_fifo(project: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == (
         "runs/exp/workflows.jsonl: refusing to append to: not a regular file (a FIFO); "
-        "paperkit reads and writes only regular files (see docs/security.md)\n"
+        "paperkit reads and writes only regular files (see paperkit docs security)\n"
     )
 
 
@@ -281,7 +281,7 @@ def test_a_fifo_capture_is_refused(project: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == (
         "tail.json: refusing to read: not a regular file (a FIFO); paperkit reads and writes "
-        "only regular files (see docs/security.md)\n"
+        "only regular files (see paperkit docs security)\n"
     )
 
 
@@ -303,7 +303,7 @@ def test_costs_write_refuses_a_breakdown_that_links_out_of_the_folder(project: P
     assert result.stderr.splitlines()[-1] == (
         f"runs/exp/cost-breakdown.jsonl: refusing to rewrite through a symlink to "
         f"{outside.as_posix()}, outside the experiment's folder runs/exp; replace the link with "
-        "a regular file (see docs/security.md)"
+        "a regular file (see paperkit docs security)"
     )
     assert (project / "runs" / "exp" / "cost-breakdown.jsonl").is_symlink()
     assert outside.read_text() == '{"secret": "TOKEN=abc"}\n'
@@ -315,5 +315,5 @@ def test_a_fifo_spec_is_refused(project: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == (
         "fifo.yaml: not a regular file; paperkit reads the spec only from a file (see "
-        "docs/security.md)\n"
+        "paperkit docs security)\n"
     )

@@ -309,8 +309,9 @@ ERRORS = {
     ),
     "syntax error": (
         'version: 1\nexperiments:\n  x:\n    title: "unclosed\n',
-        "5: YAML syntax error: found unexpected end of stream"
-        " (while scanning a quoted scalar that starts on line 4)",
+        "4: a quote is not closed: end the value with the quote it starts with (YAML syntax"
+        " error: found unexpected end of stream (while scanning a quoted scalar that starts on"
+        " line 4))",
     ),
     "two documents": (
         "version: 1\n---\nversion: 1\n",
@@ -396,7 +397,7 @@ ERRORS = {
         "version: 1\nexperiments:\n  x:\n    criteria:\n"
         "      - {text: Nice, metric: vibes, target: 1}\n",
         "5: experiments.x.criteria[0].metric: unknown metric 'vibes';"
-        " see docs/metrics.md for the names",
+        " see paperkit docs metrics for the names",
     ),
     "target is text": (
         "version: 1\nexperiments:\n  x:\n    criteria:\n"
@@ -494,7 +495,7 @@ ERRORS = {
         "version: 1\nexperiments:\n  x:\n    criteria:\n"
         "      - {text: Ok, metric: nope, target: 1}\n    titel: later\n",
         "5: experiments.x.criteria[0].metric: unknown metric 'nope';"
-        " see docs/metrics.md for the names",
+        " see paperkit docs metrics for the names",
     ),
 }
 

@@ -15,6 +15,10 @@ from paperkit.paper.summary import LIMIT, summary
 RESULTS: dict[str, Any] = {
     "experiment": "demo",
     "metrics": {"cost.per_1k_units_usd": 12.5, "cost.total_usd": 2.0, "ai.unpriced_calls": 3},
+    "bounds": {
+        "cost.total_usd": {"side": "lower", "why": "3 records unpriced"},
+        "cost.per_1k_units_usd": {"side": "lower", "why": "3 records unpriced"},
+    },
     "criteria": [
         {
             "text": "99%+ workflows succeed",
@@ -25,6 +29,9 @@ RESULTS: dict[str, Any] = {
             "value": 0.9634,
             "n": 1600,
             "interval": {"low": 0.92, "high": 0.98, "method": "Wilson", "confidence": 0.95},
+            "kind": "rate",
+            "interval_used": True,
+            "bound": None,
             "verdict": "fail",
             "reason": "workflows.success_rate >= 0.99: the whole 95% interval fails",
         },
@@ -37,6 +44,9 @@ RESULTS: dict[str, Any] = {
             "value": 1436.2,
             "n": 159,
             "interval": None,
+            "kind": "quantile",
+            "interval_used": False,
+            "bound": None,
             "verdict": "pass",
             "reason": "ai.latency_ms.p95 < 2000 (interval: false)",
         },
@@ -49,6 +59,9 @@ RESULTS: dict[str, Any] = {
             "value": None,
             "n": None,
             "interval": None,
+            "kind": "exact",
+            "interval_used": True,
+            "bound": None,
             "verdict": "inconclusive",
             "reason": "no data for ai.calls",
         },
@@ -88,12 +101,11 @@ Criteria: 2 pass, 1 fail, 1 inconclusive (of 4).
 |---|---|---|---|---|---|
 | 99%+ workflows succeed | >= 99.0% | 96.3% | 92.0% to 98.0% (95% Wilson) | 1,600 | ❌ fail |
 | p95 \\| under 2 s (where model = a or b, operation = summarization) | < 2,000 ms | 1,436 ms \
-| n/a | 159 | ✅ pass |
+| not used (interval: false) | 159 | ✅ pass |
 | At least 100 calls | >= 100 | no data | n/a | n/a | ⚠️ inconclusive |
 | Reads well | judged by hand | judged by hand | n/a | n/a | ✅ pass |
 
-**Cost:** ≥ $12.5000 per 1,000 pages; ≥ $2.0000 in total. Lower bounds: 3 unpriced Workers AI \
-calls left out.
+**Cost:** ≥ $12.5000 per 1,000 pages; ≥ $2.0000 in total. Lower bounds: 3 records unpriced.
 
 **Data problems:** 4 log warnings, including 3 skipped lines (worker-ai.jsonl 2, errors.log 1); \
 see the paper's Data Quality section.
@@ -109,6 +121,7 @@ def test_same_declared_outcome_no_criteria_unknown_cost_and_clean_data() -> None
     results["outcome"] = {"computed": "Inconclusive", "declared": "Inconclusive", "reason": None}
     results["criteria"] = []
     results["metrics"] = {"cost.per_1k_units_usd": None, "cost.total_usd": None}
+    results["bounds"] = {}
     results["data_quality"] = {"files": {}, "warnings": [], "left_out_of_window": {}}
     assert summary(results, "bare") == (
         "## bare: Inconclusive\n"
@@ -124,6 +137,7 @@ def test_same_declared_outcome_no_criteria_unknown_cost_and_clean_data() -> None
 def test_a_zero_cost_is_shown_as_zero_and_a_missing_one_never_is() -> None:
     results = copy.deepcopy(RESULTS)
     results["metrics"] = {"cost.per_1k_units_usd": None, "cost.total_usd": 0.0}
+    results["bounds"] = {}
     text = summary(results, "demo", unit="page")
     assert "**Cost:** n/a per 1,000 pages; $0.0000 in total.\n" in text
 

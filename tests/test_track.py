@@ -104,7 +104,8 @@ def test_a_missing_experiment_is_refused_before_the_work_runs(folder: Path) -> N
     with pytest.raises(PaperkitError) as caught:
         paperkit.track.inference("demi", model=L8B)
     assert str(caught.value) == (
-        ".claude/experiments/demi: no such experiment folder; create it with: paperkit init demi"
+        ".claude/experiments/demi: no such experiment folder; did you mean 'demo'? "
+        "Or create it with: paperkit init demi"
     )
 
 

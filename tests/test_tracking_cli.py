@@ -266,9 +266,9 @@ def test_every_record_log_writes_reads_back_without_a_warning(demo: Path) -> Non
 
 
 def test_the_timestamp_defaults_to_now_in_utc(demo: Path) -> None:
-    assert run("log", "prompt", "demo").exit_code == 0
+    assert run("log", "prompt", "demo", "--iteration", "1").exit_code == 0
     record = json.loads((demo / "prompts.jsonl").read_text())
-    assert list(record) == ["timestamp"]
+    assert list(record) == ["timestamp", "iteration"]
     assert len(record["timestamp"]) == len("2025-01-14T09:30:00Z")
     assert record["timestamp"].endswith("Z")
 
@@ -309,7 +309,8 @@ def test_log_to_a_missing_experiment_says_how_to_create_it(demo: Path) -> None:
     result = run("log", "prompt", "demi")
     assert result.exit_code == 1
     assert result.stderr == (
-        ".claude/experiments/demi: no such experiment folder; create it with: paperkit init demi\n"
+        ".claude/experiments/demi: no such experiment folder; did you mean 'demo'? "
+        "Or create it with: paperkit init demi\n"
     )
 
 
@@ -324,7 +325,7 @@ def test_log_reads_the_root_from_the_spec_given(tmp_path: Path, project: Path) -
     spec.parent.mkdir()
     spec.write_text("version: 1\nroot: runs\n")
     (spec.parent / "runs" / "demo").mkdir(parents=True)
-    result = run("log", "prompt", "demo", "--spec", str(spec))
+    result = run("log", "prompt", "demo", "--iteration", "1", "--spec", str(spec))
     assert result.exit_code == 0, result.stderr
     assert result.stderr == "appended to elsewhere/runs/demo/prompts.jsonl:1\n"
 

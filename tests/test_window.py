@@ -42,9 +42,10 @@ WORKER_AI = jsonl(
     call("2025-01-16T00:00:00Z", "$1.00"),  # out: the first instant after it
 )
 WORKFLOWS = jsonl(
-    {"timestamp": "2025-01-13T23:59:59Z", "execution_id": "e0", "cost_estimate": "$1.00"},
-    {"timestamp": "2025-01-14T10:00:00Z", "execution_id": "e1", "cost_estimate": "$0.10"},
-    {"timestamp": "2025-01-16T00:00:00Z", "execution_id": "e2", "cost_estimate": "$1.00"},
+    # List price (0.30 + cpu_ms * 0.02) / 1e6: 49,999,985 CPU-ms cost $1.00, 4,999,985 $0.10.
+    {"timestamp": "2025-01-13T23:59:59Z", "execution_id": "e0", "cpu_ms": 49_999_985},
+    {"timestamp": "2025-01-14T10:00:00Z", "execution_id": "e1", "cpu_ms": 4_999_985},
+    {"timestamp": "2025-01-16T00:00:00Z", "execution_id": "e2", "cpu_ms": 49_999_985},
 )
 # "queues" has no list price, so each record costs its logged estimate.
 CLOUDFLARE = jsonl(

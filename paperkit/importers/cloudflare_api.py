@@ -164,7 +164,7 @@ class CloudflareAPI:
         if not self.token:
             raise PaperkitError(
                 "no Cloudflare API token: set CLOUDFLARE_API_TOKEN to a token with the "
-                f"permission '{self.permission}' (docs/cloudflare.md)"
+                f"permission '{self.permission}' (paperkit docs cloudflare)"
             )
         if self._client is None:
             self._client = httpx2.Client(base_url=self.base.rstrip("/"), timeout=self.timeout)

@@ -38,9 +38,9 @@ def parse_minutes(value: object) -> float | None:
     if not isinstance(value, str):
         return None
     text = value.strip().removeprefix("~").strip()
-    if _NUMBER.fullmatch(text):
-        return float(text)
-    return _parse_parts(text)
+    minutes = float(text) if _NUMBER.fullmatch(text) else _parse_parts(text)
+    # A digit string too long for a float ("1" and 400 zeros) reads as infinity: no duration.
+    return minutes if minutes is None or math.isfinite(minutes) else None
 
 
 def _parse_parts(text: str) -> float | None:

@@ -33,7 +33,7 @@ def not_regular(mode: int, what: str = "read") -> str:
     kind = next((name for test, name in kinds if test(mode)), "not a file")
     return (
         f"refusing to {what}: not a regular file ({kind}); paperkit reads and writes only "
-        "regular files (see docs/security.md)"
+        "regular files (see paperkit docs security)"
     )
 
 

@@ -21,9 +21,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from paperkit.logs import values
-
-PREFERENCES = ("model", "baseline", "tie")
-LLM_PREFIX = "llm:"
+from paperkit.logs.fields import LLM_PREFIX, PREFERENCES
 
 
 def check(columns: dict[str, pd.Series], checks: values.Checks) -> None:

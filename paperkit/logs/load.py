@@ -24,26 +24,11 @@ import pandas as pd
 
 from paperkit.errors import DataWarning, PaperkitError
 from paperkit.logs import files, judgements, sanity, values
+from paperkit.logs.fields import DURATIONS, FLAGS, LOG_MD, MONEY, NUMBERS, SIGNED
 from paperkit.logs.jsonl import RawFile, read_jsonl
 from paperkit.logs.parquet import read_parquet
-from paperkit.logs.sessionlog import Session, parse_sessions
-
-LOG_MD = "log.md"
-NUMBERS = frozenset(
-    "iteration input_tokens output_tokens latency_ms duration_ms steps steps_succeeded"
-    " steps_failed cpu_ms rows_read rows_written reads writes deletes lists class_a_ops"
-    " class_b_ops fix_prompts".split()
-)
-# Numbers that may be negative: a score and its scale (-2 to 2 is a scale).
-SIGNED = frozenset({"score", "min", "max"})
-FLAGS = frozenset({"success", "blind"})
-MONEY = {"cost_logged": "cost_estimate"} | {
-    name: name
-    for name in (
-        "worker_ai_cost workflows_cost d1_cost kv_cost r2_cost claude_code_cost total_cost"
-    ).split()
-}
-DURATIONS = {"time_spent_min": "time_spent", "fix_time_min": "fix_time"}
+from paperkit.logs.sessionlog import Session, read_sessions
+from paperkit.logs.values import too_large, written
 
 
 @dataclass(frozen=True)
@@ -316,7 +301,8 @@ def _load_log_md(
         line = data[: error.start].count(b"\n") + 1
         found.append(DataWarning(where, line, "not valid UTF-8; unreadable bytes replaced"))
         text = data.decode("utf-8", errors="replace")
-    sessions = parse_sessions(text)
+    sessions, skipped = read_sessions(text)
+    found.extend(DataWarning(where, line, reason) for line, reason in skipped)
     found.extend(
         DataWarning(
             where, s.line, f"Duration: cannot read '{s.duration}' as a duration; treated as missing"
@@ -324,6 +310,23 @@ def _load_log_md(
         for s in sessions
         if s.duration is not None and s.duration_min is None
     )
+    huge = too_large(pd.Series([s.duration_min for s in sessions], dtype="float64"))
+    found.extend(
+        DataWarning(
+            where,
+            s.line,
+            f"Duration: {written(s.duration)} is too large to add up "
+            "(a sum would overflow); treated as missing",
+        )
+        for s, big in zip(sessions, huge, strict=True)
+        if big
+    )
+    sessions = tuple(
+        dataclasses.replace(s, duration_min=None) if big else s
+        for s, big in zip(sessions, huge, strict=True)
+    )
+    found.sort(key=lambda w: w.line or 0)
     lines = sum(1 for line in text.splitlines() if line.strip())
     digest = hashlib.sha256(data).hexdigest()
-    return sessions, FileStats(LOG_MD, True, lines, len(sessions), 0, sha256=digest), found
+    stats = FileStats(LOG_MD, True, lines, len(sessions), len(skipped), sha256=digest)
+    return sessions, stats, found

@@ -43,6 +43,11 @@ class Session:
     line: int
 
 
+# A session number longer than this is no count of sessions (and Python refuses to turn a
+# digit string of over 4,300 digits into an int): the heading is skipped, with a warning.
+MAX_NUMBER_DIGITS = 9
+
+
 def parse_sessions(text: str) -> tuple[Session, ...]:
     """Return the sessions of a log.md text in file order (empty if it has none).
 
@@ -50,14 +55,25 @@ def parse_sessions(text: str) -> tuple[Session, ...]:
     heading of level 3 or higher. Labels are case-insensitive, the colon may sit inside or
     outside the bold, and a value that runs over several lines is joined with spaces.
     """
+    return read_sessions(text)[0]
+
+
+def read_sessions(text: str) -> tuple[tuple[Session, ...], tuple[tuple[int, str], ...]]:
+    """Return the sessions of a log.md text, and the headings skipped as ``(line, reason)``."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     tokens = MarkdownIt("commonmark").parse(text)
     sessions = []
+    skipped = []
     for index, token in enumerate(tokens):
         if token.type != "heading_open" or token.tag != "h3":
             continue
         heading = _HEADING.fullmatch(_plain(tokens[index + 1].children or []).strip())
         if heading is None:
+            continue
+        if len(heading["number"]) > MAX_NUMBER_DIGITS:
+            line = token.map[0] + 1 if token.map else 0
+            digits = len(heading["number"])
+            skipped.append((line, f"session number of {digits:,} digits; heading skipped"))
             continue
         fields = _fields(_section(tokens, index + 3))
         duration = fields.get("duration")
@@ -75,7 +91,7 @@ def parse_sessions(text: str) -> tuple[Session, ...]:
                 line=token.map[0] + 1 if token.map else 0,
             )
         )
-    return tuple(sessions)
+    return tuple(sessions), tuple(skipped)
 
 
 def _section(tokens: Sequence[Token], start: int) -> Iterator[Token]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -28,6 +29,32 @@ _MONEY_TEXT = (
     r"(?i)^\s*(?:USD\s*)?\$?\s*"
     r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d*\.?\d+(?:e[-+]?\d+)?)\s*(?:USD)?\s*$"
 )
+
+
+# Headroom for what is done with a column's sum: adding up to 1,024 such sums (the cost lines,
+# the days), or multiplying one by 1,000 (per 1,000 units), stays a finite number.
+_HEADROOM = 1024.0
+
+
+def too_large(values: pd.Series) -> np.ndarray:
+    """Return where a value is too large to add up: a sum of the column could overflow.
+
+    Any sum of ``n`` values each at most ``max_float / (1,024 n)`` stays finite, with room for
+    adding such sums and scaling them by 1,000; a value above that (a logged cost of 1e308)
+    would make a total Infinity, which is no number a paper or results.json can show.
+    """
+    limit = sys.float_info.max / (_HEADROOM * max(len(values), 1))
+    return (values.abs() > limit).fillna(False).to_numpy(dtype=bool)
+
+
+_TOO_LARGE = "{} is too large to add up (a sum would overflow)"
+
+
+def _huge(value: object) -> str:
+    """Return a value too large to add up as a reader knows it: 1e+308, not 309 digits."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{float(value):g}"
+    return written(value)
 
 
 class Checks:
@@ -147,6 +174,7 @@ def number(field: str, checks: Checks, *, signed: bool = False) -> pd.Series:
     checks.skip(bad, lambda r: f"{field}: not a number: {quoted(show[r])}")
     if not signed:
         checks.skip(values < 0, lambda r: f"{field}: negative value {written(show[r])}")
+    checks.skip(too_large(values), lambda r: f"{field}: " + _TOO_LARGE.format(_huge(show[r])))
     return values.where(~bad)
 
 
@@ -161,7 +189,10 @@ def money(field: str, checks: Checks) -> pd.Series:
     bad = ~parts.missing & unusable.to_numpy()
     message = "cannot read {} as US dollars; treated as missing"
     checks.warn(bad, lambda r: f"{field}: " + message.format(quoted(parts.raw.iat[r])))
-    return values.where(~bad)
+    huge = ~bad & too_large(values)
+    message = _TOO_LARGE + "; treated as missing"
+    checks.warn(huge, lambda r: f"{field}: " + message.format(_huge(parts.raw.iat[r])))
+    return values.where(~bad & ~huge)
 
 
 def duration(field: str, checks: Checks) -> pd.Series:
@@ -171,7 +202,10 @@ def duration(field: str, checks: Checks) -> pd.Series:
     bad = ~parts.missing & values.isna().to_numpy()
     message = "cannot read {} as a duration; treated as missing"
     checks.warn(bad, lambda r: f"{field}: " + message.format(quoted(parts.raw.iat[r])))
-    return values
+    huge = ~bad & too_large(values)
+    message = _TOO_LARGE + "; treated as missing"
+    checks.warn(huge, lambda r: f"{field}: " + message.format(quoted(parts.raw.iat[r])))
+    return values.where(~huge)
 
 
 def success(checks: Checks) -> pd.Series:

@@ -7,8 +7,9 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from paperkit.measure.costs import LOWER
 from paperkit.measure.evidence import EXACT, Measurement
-from paperkit.measure.intervals import Interval, side
+from paperkit.measure.intervals import Interval, side, side_of
 from paperkit.spec.types import Criterion
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -33,8 +34,9 @@ class CriterionResult:
     """A criterion's verdict and why, with the measurement it rests on (None when manual).
 
     ``why`` is the short reason the assessment gives for a verdict that is not a pass: "no
-    data", "n too small", "interval straddles the target", "no interval", "not judged" or
-    "failed"; None for a pass.
+    data", "n too small", "interval straddles", "no interval", "lower bound" (or
+    "upper bound": a cost that leaves something out, judged only on the side it bounds), "not
+    judged" or "failed"; None for a pass.
     """
 
     criterion: Criterion
@@ -73,28 +75,37 @@ def judge(criterion: Criterion, measured: Measurement | None, confidence: float)
     assert c.metric is not None and c.op is not None and c.target is not None
     assert measured is not None
     value = measured.value
-    rule = f"{c.metric} {c.op} {c.target:g}"
     if value is None:
         scope = f" where {c.where.describe()}" if c.where else ""
         reason = f"no data for {c.metric}{scope}"
         return CriterionResult(c, None, INCONCLUSIVE, reason, measured, "no data")
+    rule = _rule(c, value)
     point = PASS if _OPS[c.op](value, c.target) else FAIL
-    if measured.kind == EXACT and measured.lower_bound:
-        # The true value is at least ``value``: judged as the interval [value, infinity).
-        bound = side(c.op, c.target, Interval(value, math.inf, "lower bound", 1.0, measured.n or 0))
-        if bound == INCONCLUSIVE:
-            reason = f"{rule}: {value:g} is a lower bound (unpriced requests left out)"
-            return CriterionResult(c, value, INCONCLUSIVE, reason, measured, "a lower bound")
-        return _result(c, value, bound, f"{rule} (a lower bound)", measured)
+    bound = measured.bound
+    if bound is not None:
+        # The true value lies beyond the bound, on its side: only that side can be judged.
+        low, high = (value, math.inf) if bound.side == LOWER else (-math.inf, value)
+        verdict = side_of(c.op, c.target, low, high)
+        if verdict == INCONCLUSIVE:
+            return CriterionResult(c, value, verdict, str(bound), measured, f"{bound.side} bound")
+        return _result(c, value, verdict, f"{rule[verdict]} ({bound})", measured)
     if measured.kind == EXACT:
-        return _result(c, value, point, f"{rule} (exact)", measured)
+        return _result(c, value, point, f"{rule[point]} (exact)", measured)
     n = measured.n or 0
+    interval = measured.interval
     if n < c.min_n:
+        # min_n guards against passing on too little data. An interval wholly on the failing
+        # side already shows a failure, at any n where an interval exists.
+        if c.interval and interval is not None and side(c.op, c.target, interval) == FAIL:
+            reason = (
+                f"{rule[FAIL]}: the whole {level(confidence)} interval fails, "
+                f"even from n = {n:,} (below min_n {c.min_n:,})"
+            )
+            return _result(c, value, FAIL, reason, measured)
         reason = f"n = {n:,} is below min_n {c.min_n:,}; too few to judge"
         return CriterionResult(c, value, INCONCLUSIVE, reason, measured, "n too small")
     if not c.interval:
-        return _result(c, value, point, f"{rule} (point value; interval: false)", measured)
-    interval = measured.interval
+        return _result(c, value, point, f"{rule[point]} (point value; interval: false)", measured)
     if interval is None:
         reason = f"too few records for a {level(confidence)} interval on {c.metric}"
         return CriterionResult(c, value, INCONCLUSIVE, reason, measured, "no interval")
@@ -104,8 +115,28 @@ def judge(criterion: Criterion, measured: Measurement | None, confidence: float)
         return CriterionResult(c, value, verdict, reason, measured, "interval straddles")
     word = "passes" if verdict == PASS else "fails"
     return _result(
-        c, value, verdict, f"{rule}: the whole {level(confidence)} interval {word}", measured
+        c,
+        value,
+        verdict,
+        f"{rule[verdict]}: the whole {level(confidence)} interval {word}",
+        measured,
     )
+
+
+def _rule(c: Criterion, value: float) -> dict[str, str]:
+    """Return how a pass and a fail read: "x is 0.0603 < 0.1", "x is 0.0603, not < 0.001"."""
+    shown = _plain(value)
+    return {
+        PASS: f"{c.metric} is {shown} {c.op} {c.target:g}",
+        FAIL: f"{c.metric} is {shown}, not {c.op} {c.target:g}",
+    }
+
+
+def _plain(value: float) -> str:
+    """Return a measured value for a reason: four significant digits, whole above 10,000."""
+    if 1e4 <= abs(value) < 1e15:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
 
 
 def level(confidence: float) -> str:

@@ -8,15 +8,18 @@ the matching records only. The rules are in docs/criteria.md.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from paperkit.errors import PaperkitError
+from paperkit.errors import DataWarning, PaperkitError
 from paperkit.measure import quality as quality_metrics
+from paperkit.measure.costs import LOWER, Bound, bound_reason
 from paperkit.measure.intervals import Interval, mean_interval, quantile_interval, wilson
 from paperkit.measure.metrics import Metrics, Number, ai_values, workflow_values
+from paperkit.prices.pricing import INVOCATION_ONLY, UNPRICED
 from paperkit.spec.types import Scope
 
 RATE, MEAN, QUANTILE, EXACT = "rate", "mean", "quantile", "exact"
@@ -50,6 +53,8 @@ class Measurement:
     ``successes`` (rates) and ``sd`` (means: the sample standard deviation, dividing by
     ``n - 1``; None below 2 values) are what a later comparison of two runs needs
     (:mod:`paperkit.measure.differences`); ``q`` is a percentile's quantile (0.95 for p95).
+    ``bound`` is set when the value is only a lower (or upper) bound: a cost that leaves
+    unpriced records, unpriced Claude Code requests or days without Claude Code cost out.
     """
 
     metric: str
@@ -60,8 +65,7 @@ class Measurement:
     successes: int | None = None
     sd: float | None = None
     q: float | None = None
-    # True when the value leaves unpriced records out, so the true value may be higher.
-    lower_bound: bool = False
+    bound: Bound | None = None
 
 
 def kind_of(metric: str) -> str:
@@ -92,9 +96,11 @@ def measure(
     value = values.get(metric)
     kind = kind_of(metric)
     if kind == EXACT:
+        bound = computed.bounds.get(metric) if scope is None else _scoped_bound(metric, ai, wf)
         n = _exact_n(metric, values)
-        lower = _lower_bound(metric, values)
-        return Measurement(metric, _float(value), kind, n, None, lower_bound=lower)
+        return Measurement(
+            metric, _float(value), kind, n, None, bound=bound if value is not None else None
+        )
     sample = _sample(metric, ai, wf, computed)
     if kind == RATE:
         known = sample.dropna().astype(bool)
@@ -154,32 +160,57 @@ def check_scope(
     spec_path: str,
     quality: pd.DataFrame | None = None,
     metric: str = "",
-) -> None:
-    """Raise when a ``where:`` value matches no record, naming the values that exist.
+) -> list[DataWarning]:
+    """Check that each ``where:`` value matches a record; return warnings, raise on a typo.
 
-    A ``quality.*`` metric's scope is checked against the judgements; ``where.rater`` may
-    also name a kind of rater (``human``, ``llm``), which must have judged something.
+    Before any record is logged (a new experiment, ``paperkit validate`` on day one) nothing
+    can match yet: that is a warning, not an error. Once records exist, a value none of them
+    has is an error naming the closest value the logs have, and the values that exist. A
+    ``quality.*`` metric's scope is checked against the judgements; ``where.rater`` may also
+    name a kind of rater (``human``, ``llm``), which must have judged something.
     """
+    warnings = []
     for key, wanted in scope.items():
         if metric.startswith("quality.") and quality is not None:
-            frame = quality
+            frame, file = quality, "quality.jsonl"
+        elif key == "workflow_name":
+            frame, file = wf, "workflows.jsonl"
         else:
-            frame = wf if key == "workflow_name" else ai
+            frame, file = ai, "worker-ai.jsonl"
+        if not len(frame):
+            message = f"where.{key}: no records in {file} yet, so none matches " + ", ".join(
+                f"'{value}'" for value in wanted
+            )
+            warnings.append(DataWarning(spec_path, scope.line, message))
+            continue
         present = sorted({str(v) for v in frame[key].dropna().unique()})
         if key == "rater":
             present = sorted(set(quality_metrics.kinds(frame)) | set(present))
         for value in wanted:
             if value not in present:
+                close = difflib.get_close_matches(value, present, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
                 listed = (
                     "the logs have " + ", ".join(f"'{p}'" for p in present)
                     if present
                     else f"no record has any {key} (none logged)"
                 )
                 raise PaperkitError(
-                    f"where.{key}: no record has {key} '{value}'; {listed}",
+                    f"where.{key}: no record has {key} '{value}'; {listed}{hint}",
                     spec_path,
                     scope.line,
                 )
+    return warnings
+
+
+def _scoped_bound(metric: str, ai: pd.DataFrame, wf: pd.DataFrame) -> Bound | None:
+    """Return the bound on a scoped cost: the scope's own unpriced records make it a lower one."""
+    frame = {"ai.cost_usd": ai, "workflows.cost_usd": wf}.get(metric)
+    if frame is None:
+        return None
+    source = frame["cost_source"]
+    why = bound_reason(int((source == UNPRICED).sum()), 0, int((source == INVOCATION_ONLY).sum()))
+    return Bound(LOWER, why) if why else None
 
 
 def _scoped(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
@@ -200,22 +231,6 @@ def _sample(metric: str, ai: pd.DataFrame, wf: pd.DataFrame, computed: Metrics) 
         return wf["duration_ms"].astype("Float64") / 1000.0
     frame = ai if metric.startswith("ai.") else wf
     return frame[column]
-
-
-# Costs that leave Claude Code's unpriced requests out (claude-code.jsonl), so are lower bounds.
-_CLAUDE_COSTS = (
-    "dev.claude_code.cost_usd",
-    "dev.claude_code.cost_per_session_usd",
-    "cost.claude_code_usd",
-    "cost.total_usd",
-    "cost.per_unit_usd",
-    "cost.per_1k_units_usd",
-)
-
-
-def _lower_bound(metric: str, values: dict[str, Number]) -> bool:
-    """Whether ``metric`` is a cost some unpriced Claude Code request is left out of."""
-    return metric in _CLAUDE_COSTS and bool(values.get("dev.claude_code.unpriced_requests"))
 
 
 def _exact_n(metric: str, values: dict[str, Number]) -> int | None:

@@ -95,9 +95,11 @@ def wilson(successes: int, n: int, confidence: float) -> Interval | None:
     shrink = 1.0 + z * z / n
     centre = (p + z * z / (2.0 * n)) / shrink
     half = z / shrink * math.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n))
-    # Rounding can push a bound a hair past 0 or 1 (at 0 or n successes); a rate cannot.
-    low = min(max(centre - half, 0.0), 1.0)
-    high = min(max(centre + half, 0.0), 1.0)
+    # At 0 successes the lower bound is 0 and at n the upper is 1, exactly (centre - half and
+    # centre + half are then 0 and 1 in exact arithmetic). Floating point lands an ulp off
+    # (30 of 30 gave 0.9999999999999999), which flips a verdict against a target of 1 or 0.
+    low = 0.0 if successes == 0 else min(max(centre - half, 0.0), 1.0)
+    high = 1.0 if successes == n else min(max(centre + half, 0.0), 1.0)
     return Interval(low, high, "Wilson", confidence, n)
 
 
@@ -189,7 +191,15 @@ def side(op: str, target: float, interval: Interval) -> str:
     A criterion passes only when every value in the interval meets it, and fails only when none
     does; an interval on both sides of the target is not enough data to say.
     """
-    low, high = interval.low, interval.high
+    return side_of(op, target, interval.low, interval.high)
+
+
+def side_of(op: str, target: float, low: float, high: float) -> str:
+    """Return "pass", "fail" or "inconclusive" for the true value lying in ``[low, high]``.
+
+    The range may be open on one side (``-inf`` or ``inf``): a lower bound on a cost is the
+    range from the bound up, and can show that a cost is above a target, never below it.
+    """
     if op == ">=":
         verdict = (low >= target, high < target)
     elif op == ">":

@@ -8,7 +8,7 @@ it is present but holds no records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -17,9 +17,12 @@ from paperkit.logs.load import Logs
 from paperkit.measure import quality
 from paperkit.measure.costs import (
     Basis,
+    Bound,
     CostLine,
     basis_of,
+    cost_bounds,
     cost_lines,
+    days_without_claude_code,
     resource_cost,
     source_label,
 )
@@ -51,7 +54,11 @@ class ModelRow:
 
 @dataclass(frozen=True)
 class Metrics:
-    """Every catalogue value, plus the per-model, per-failure and per-resource breakdowns."""
+    """Every catalogue value, plus the per-model, per-failure and per-resource breakdowns.
+
+    ``bounds`` names the values that are only bounds (a cost leaving records out) and why;
+    ``dev_days_missing`` lists the days with usage but no Claude Code cost recorded.
+    """
 
     values: dict[str, Number]
     models: tuple[ModelRow, ...]
@@ -62,6 +69,8 @@ class Metrics:
     last_day: date | None
     units_per_day: tuple[tuple[date, int], ...]
     claude: ClaudeCodeActivity | None = None  # from claude-code.jsonl, when there is one
+    bounds: dict[str, Bound] = field(default_factory=dict)
+    dev_days_missing: tuple[date, ...] = ()
 
     def __getitem__(self, name: str) -> Number:
         return self.values[name]
@@ -240,6 +249,9 @@ def compute(
     if total is not None and units:
         values["cost.per_unit_usd"] = total / float(units)
         values["cost.per_1k_units_usd"] = total / float(units) * 1000.0
+    running = [line.usd for line in lines if line.usd is not None and not line.development]
+    if running and units:
+        values["cost.running_per_unit_usd"] = float(sum(running)) / float(units)
 
     comparison = exp.comparison
     if comparison is not None:
@@ -258,4 +270,28 @@ def compute(
     workflow_failures = tuple(
         sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
     )
-    return Metrics(values, models, ai_total, workflow_failures, lines, first, last, per_day, dev)
+    # With claude-code.jsonl, development cost comes from the transcripts, not from the days
+    # of cost-breakdown.jsonl; its unpriced requests make it a lower bound instead.
+    missing = (
+        ()
+        if claude is not None
+        else days_without_claude_code(ai, wf, cf, logs.cost_breakdown, timezone)
+    )
+    bounds = {
+        name: bound
+        for name, bound in cost_bounds(lines, len(missing)).items()
+        if values.get(name) is not None
+    }
+    return Metrics(
+        values,
+        models,
+        ai_total,
+        workflow_failures,
+        lines,
+        first,
+        last,
+        per_day,
+        dev,
+        bounds,
+        missing,
+    )

@@ -7,9 +7,12 @@ who has the logs can check with ``sha256sum`` that they are the ones the paper w
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from paperkit.logs.load import FileStats
 
@@ -26,15 +29,21 @@ class Source:
     sha256: str | None
 
 
-def file_hash(path: Path) -> str | None:
-    """Return the first ``SHORT`` hex digits of the file's sha256, or None if it is absent."""
+def spec_part_hash(path: Path, name: str) -> str | None:
+    """Return the first ``SHORT`` hex digits of the sha256 of experiment ``name``'s part of a spec.
+
+    The part is the experiment's entry and every top-level setting (root, timezone,
+    confidence, pricing, …), read as data and written as canonical JSON. Editing another
+    experiment, a comment or the order of keys leaves it, and so the paper, unchanged: a paper
+    is stale only when what it was built from changed. None when the file is absent.
+    """
     if not path.is_file():
         return None
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:SHORT]
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    part = {key: value for key, value in doc.items() if key != "experiments"}
+    part["experiments"] = {name: (doc.get("experiments") or {}).get(name)}
+    text = json.dumps(part, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:SHORT]
 
 
 def sources(files: Mapping[str, FileStats]) -> list[Source]:

@@ -12,8 +12,11 @@ When the experiment has ``claude-code.jsonl``, comparison 2 also sets each day's
 ``claude_code_cost`` against the cost of that day's Claude Code requests, and lists the days
 with requests but no ``cost-breakdown.jsonl`` line.
 
-A gap is flagged when ``|a - b| > tolerance * max(|a|, |b|)``. A figure that is missing stays
-None and is not compared: a missing figure is never read as $0.
+In comparisons 1 and 2 a gap is flagged when ``|a - b| > tolerance * max(|a|, |b|)``: they set
+estimates against each other. Comparison 3 checks one line's own addition, which must hold to
+the cent: a gap is flagged when it exceeds half a cent per part given (each part may have been
+rounded to the cent). A figure that is missing stays None and is not compared: a missing figure
+is never read as $0.
 """
 
 from __future__ import annotations
@@ -26,7 +29,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from paperkit.prices.pricing import LIST_PRICE, LOGGED, PRICE_DATA, SPEC, UNPRICED
+from paperkit.prices.pricing import (
+    INVOCATION_ONLY,
+    LIST_PRICE,
+    LOGGED,
+    PRICE_DATA,
+    SPEC,
+    UNPRICED,
+)
 from paperkit.spec.types import DEFAULT_RECONCILE_TOLERANCE
 
 # Cost sources that are a price applied by paperkit (not the user's own estimate).
@@ -75,7 +85,8 @@ class BreakdownVsLogs:
     """One cost-breakdown.jsonl figure against the raw logs' cost of that resource on that day.
 
     ``raw_usd`` sums ``cost_usd`` of the ``raw_records`` (``raw_logged`` of them at their own
-    estimate; ``raw_unpriced`` left out, so the sum is then a lower bound). It is None when
+    estimate; ``raw_unpriced`` left out, and ``raw_partial`` charged in part, a Workflows
+    execution without ``cpu_ms``: the sum is then a lower bound). It is None when
     there are no raw records ("no raw records") or none has a cost ("raw records unpriced").
     ``day_from`` is "period" or "timestamp"; ``duplicate_day`` marks a day with several lines.
     """
@@ -94,6 +105,7 @@ class BreakdownVsLogs:
     raw_logged: int
     raw_unpriced: int
     duplicate_day: bool
+    raw_partial: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,7 @@ class BreakdownTotal:
 
     ``missing_parts`` names the part columns the line lacks (they add nothing to
     ``parts_usd``); ``parts_usd`` is None when the line logs no part ("no parts").
+    ``allowed_usd`` is the rounding the addition may show: half a cent per part given.
     """
 
     line: int
@@ -113,6 +126,7 @@ class BreakdownTotal:
     flagged: bool
     status: str  # compared, no total_cost, no parts
     missing_parts: tuple[str, ...]
+    allowed_usd: float | None = None
 
 
 Row = LoggedVsPriced | BreakdownVsLogs | BreakdownTotal
@@ -202,7 +216,7 @@ def reconcile(
         logged_vs_priced=by_day,
         logged_vs_priced_totals=by_model,
         breakdown_vs_logs=_breakdown_vs_logs(cost_breakdown, days, raw, resources, tolerance),
-        breakdown_totals=_breakdown_totals(cost_breakdown, days, tolerance),
+        breakdown_totals=_breakdown_totals(cost_breakdown, days),
         claude_code=claude is not None,
         claude_days_without_breakdown=missing,
     )
@@ -338,6 +352,7 @@ def _raw_costs(
                     "cost_usd": frame["cost_usd"].to_numpy(dtype=float),
                     "raw_logged": (frame["cost_source"] == LOGGED).to_numpy(),
                     "raw_unpriced": (frame["cost_source"] == UNPRICED).to_numpy(),
+                    "raw_partial": (frame["cost_source"] == INVOCATION_ONLY).to_numpy(),
                 }
             )
             for label, frame in sources
@@ -345,7 +360,7 @@ def _raw_costs(
         ignore_index=True,
     )
     grouped = raw.groupby(["resource", "day"], sort=False)
-    table = grouped[["raw_logged", "raw_unpriced"]].sum()
+    table = grouped[["raw_logged", "raw_unpriced", "raw_partial"]].sum()
     table["raw_records"] = grouped.size()
     table["raw_usd"] = grouped["cost_usd"].sum(min_count=1)
     return table.reset_index()
@@ -377,7 +392,7 @@ def _breakdown_vs_logs(
     figures = figures[figures["breakdown_usd"].notna()]
     table = figures.merge(raw, on=["resource", "day"], how="left")
     table = table.sort_values(["day", "line", "order"], na_position="last", kind="stable")
-    for name in ("raw_records", "raw_logged", "raw_unpriced"):
+    for name in ("raw_records", "raw_logged", "raw_unpriced", "raw_partial"):
         table[name] = table[name].fillna(0)
     gaps = _gaps(table["breakdown_usd"], table["raw_usd"], tolerance)
     status = np.select(
@@ -401,6 +416,7 @@ def _breakdown_vs_logs(
             raw_logged=int(row.raw_logged),
             raw_unpriced=int(row.raw_unpriced),
             duplicate_day=bool(row.duplicate_day),
+            raw_partial=int(row.raw_partial),
         )
         for row, gap, state in zip(
             table.itertuples(index=False), gaps.itertuples(index=False), status, strict=True
@@ -408,14 +424,24 @@ def _breakdown_vs_logs(
     )
 
 
-def _breakdown_totals(
-    cb: pd.DataFrame, days: pd.DataFrame, tolerance: float
-) -> tuple[BreakdownTotal, ...]:
-    """Return comparison 3: each line's total_cost against the sum of the parts it logs."""
+# Each part, and so the sum of k parts, may be off by half a cent from rounding to the cent;
+# a hair more absorbs the binary representation of amounts such as 0.1.
+HALF_CENT = 0.005
+_FLOAT_SLACK = 1e-9
+
+
+def _breakdown_totals(cb: pd.DataFrame, days: pd.DataFrame) -> tuple[BreakdownTotal, ...]:
+    """Return comparison 3: each line's total_cost against the sum of the parts it logs.
+
+    This is one line's own addition, not two estimates: it must hold to the cent. The gap is
+    flagged when it exceeds half a cent for each part the line gives.
+    """
     parts = cb[list(BREAKDOWN_PARTS)].astype(float)
     parts_usd = parts.sum(axis=1, min_count=1)
     total = cb["total_cost"].astype(float)
-    gaps = _gaps(total, parts_usd, tolerance)
+    allowed = parts.notna().sum(axis=1) * HALF_CENT
+    gaps = _gaps(total, parts_usd, 0.0)
+    gaps["flagged"] = gaps["gap"] > allowed + _FLOAT_SLACK
     status = np.select([total.isna(), parts_usd.isna()], ["no total_cost", "no parts"], COMPARED)
     missing = [
         tuple(name for name, absent in zip(BREAKDOWN_PARTS, row, strict=True) if absent)
@@ -432,8 +458,9 @@ def _breakdown_totals(
             flagged=bool(gap.flagged),
             status=str(state),
             missing_parts=absent,
+            allowed_usd=float(room) if state == COMPARED else None,
         )
-        for line, day, t, p, gap, state, absent in zip(
+        for line, day, t, p, gap, state, absent, room in zip(
             cb["line"],
             days["day"],
             total,
@@ -441,6 +468,7 @@ def _breakdown_totals(
             gaps.itertuples(index=False),
             status,
             missing,
+            allowed,
             strict=True,
         )
     ]

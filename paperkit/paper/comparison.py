@@ -49,7 +49,7 @@ def comparison_rows(
     """Return the numeric rows of the comparison table: cost, running cost, latency."""
     plural = exp.unit.name + "s"
     theirs = comparison.cost_per_1k_units_usd
-    lower = running.basis.unpriced > 0
+    lower = running.basis.lower_bound
     total = values["cost.per_1k_units_usd"]
     rows = [_row(f"Cost per 1K {plural}", total, theirs, usd, running.lower_bound)]
     if running.per_1k is not None:
@@ -67,11 +67,15 @@ def comparison_rows(
 def comparison_flags(comparison: Comparison, exp: Experiment, running: RunningCost) -> list[str]:
     """Return the warnings a reader needs before trusting the comparison's figures."""
     flags = []
-    if running.basis.unpriced:
+    if running.basis.lower_bound:
+        left_out = (
+            [count(running.basis.unpriced, "unpriced record")] if running.basis.unpriced else []
+        )
+        if running.basis.partial:
+            left_out.append(f"the CPU time of {count(running.basis.partial, 'execution')}")
         flags.append(
-            f"⚠️ **Lower bound:** this stack's cost leaves out "
-            f"{count(running.basis.unpriced, 'unpriced record')}, so it and its differences "
-            "are lower bounds."
+            f"⚠️ **Lower bound:** this stack's cost leaves out {' and '.join(left_out)}, so it "
+            "and its differences are lower bounds."
         )
     if not comparison.source:
         flags.append(

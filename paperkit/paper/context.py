@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from paperkit import __version__
 from paperkit.logs.load import FILE_NAMES, Logs
 from paperkit.logs.window import Window
@@ -42,7 +44,14 @@ from paperkit.paper.costs import (
     total_basis,
     workflows_cost,
 )
-from paperkit.paper.criteria import Outcome, criterion_rows, outcome_lines, proves, unproven
+from paperkit.paper.criteria import (
+    NOT_PROVED,
+    Outcome,
+    criterion_rows,
+    outcome_lines,
+    proves,
+    unproven,
+)
 from paperkit.paper.quality import quality_context, quality_row, quality_unproven
 from paperkit.paper.reconcile import reconciliation_context, reconciliation_gaps
 from paperkit.paper.render import MISSING, num
@@ -102,8 +111,11 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
             {
                 "label": "Worker AI usage",
                 "text": (
-                    f"{num(m['ai.calls'])} inferences over {len(p.metrics.models)} models: tokens, "
-                    "latency, success and cost (worker-ai.jsonl)"
+                    f"{count(int(m['ai.calls']), 'inference')} over "
+                    f"{count(len(p.metrics.models), 'model')}: tokens, latency, success and cost "
+                    "(worker-ai.jsonl)"
+                    if m["ai.calls"]
+                    else "no records (worker-ai.jsonl is empty)"
                 ),
             }
         )
@@ -112,8 +124,10 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
             {
                 "label": "Workflows executions",
                 "text": (
-                    f"{num(m['workflows.executions'])} executions: steps, duration, success and "
-                    "failures (workflows.jsonl)"
+                    f"{count(int(m['workflows.executions']), 'execution')}: steps, duration, "
+                    "success and failures (workflows.jsonl)"
+                    if m["workflows.executions"]
+                    else "no records (workflows.jsonl is empty)"
                 ),
             }
         )
@@ -123,7 +137,11 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
         items.append(
             {
                 "label": "Cloudflare resources",
-                "text": (f"{len(logs.cloudflare)} usage records ({listed}) (cloudflare.jsonl)"),
+                "text": (
+                    f"{count(len(logs.cloudflare), 'usage record')} ({listed}) (cloudflare.jsonl)"
+                    if len(logs.cloudflare)
+                    else "no records (cloudflare.jsonl is empty)"
+                ),
             }
         )
     if f["cost-breakdown.jsonl"].present:
@@ -133,6 +151,8 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
                 "text": (
                     f"{count(len(logs.cost_breakdown), 'record')}, with Claude Code cost "
                     "(cost-breakdown.jsonl)"
+                    if len(logs.cost_breakdown)
+                    else "no records (cost-breakdown.jsonl is empty)"
                 ),
             }
         )
@@ -152,15 +172,15 @@ def _tracked(p: PaperInputs) -> list[dict[str, str]]:
     dev = [
         (n, name)
         for n, name in (
-            ("prompts.jsonl", "prompts"),
-            ("errors.log", "errors"),
-            ("interventions.log", "interventions"),
-            ("log.md", "sessions"),
+            ("prompts.jsonl", "prompt"),
+            ("errors.log", "error"),
+            ("interventions.log", "intervention"),
+            ("log.md", "session"),
         )
         if f[n].present
     ]
     if dev:
-        text = ", ".join(f"{f[n].records} {name}" for n, name in dev)
+        text = ", ".join(count(f[n].records, name) for n, name in dev)
         items.append({"label": "Development", "text": f"{text} ({', '.join(n for n, _ in dev)})"})
     missing = [n for n in FILE_NAMES if not f[n].present]
     if missing:
@@ -203,20 +223,30 @@ def _interventions(logs: Logs) -> list[dict[str, Any]]:
                 "iteration": num(rec["iteration"]),
                 "what_happened": rec["why_needed"] or rec["reason"] or MISSING,
                 "what_user_did": rec["what_user_did"] or MISSING,
-                "time_cost": rec["time_spent"] or MISSING,
+                # The same style as every other duration ("2 h 0 min"); as written when
+                # paperkit cannot read it (a warning says so).
+                "time_cost": (
+                    duration(rec["time_spent_min"])
+                    if pd.notna(rec["time_spent_min"])
+                    else rec["time_spent"] or MISSING
+                ),
+                "could_ai": rec["could_ai_have_done_this"] or "not logged",
                 "learning": rec["learning"] or "not logged",
             }
         )
     return items
 
 
-def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[str]:
-    """Return What This Doesn't Prove: unproven criteria, cost gaps, lost lines, spec items."""
-    lines = unproven(rows)
+def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[dict[str, str]]:
+    """Return What This Doesn't Prove: unproven criteria, cost gaps, lost lines, spec items.
+
+    Each item is ``{"mark", "text"}``; every mark is ❌ but an inconclusive criterion's (⚠️).
+    """
+    lines: list[str] = []
     total = p.metrics.ai_total
-    unpriced = sum(line.basis.unpriced for line in p.metrics.cost_lines)
-    if unpriced:
-        lines.append(f"The total cost: it is a lower bound, {count(unpriced, 'record')} unpriced")
+    bound = p.metrics.bounds.get("cost.total_usd")
+    if bound is not None:
+        lines.append(f"The total cost: it is a lower bound, {bound.why}")
     if total is not None and total.basis.logged:
         lines.append(
             f"The cost of {count(total.basis.logged, 'call')} rests on the logged "
@@ -237,7 +267,7 @@ def _doesnt_prove(rows: list[dict[str, Any]], p: PaperInputs) -> list[str]:
             f"({p.window.text if p.window else ''})"
         )
     lines.extend(p.exp.doesnt_prove)
-    return lines
+    return unproven(rows) + [{"mark": NOT_PROVED, "text": line} for line in lines]
 
 
 def _period(metrics: Metrics) -> str:
@@ -304,11 +334,12 @@ def context(p: PaperInputs) -> dict[str, Any]:
         "unit_count_metric": p.exp.unit.count,
         "cost_rows": cost_rows(p.metrics, units),
         "total_basis": total_basis(running),
-        "cost_lower_bound": running.lower_bound,
+        "cost_lower_bound": "cost.total_usd" in p.metrics.bounds,
         "running_per_1k": running.per_1k,
+        "running_lower_bound": running.basis.lower_bound,
         "running_reduction": running_reduction(running, comparison),
         "cost_change": cost_change,
-        "cost_notes": cost_notes(running),
+        "cost_notes": cost_notes(running, p.metrics.dev_days_missing),
         "cost_missing_reason": (
             f"no {plural} were counted ({p.exp.unit.count} has no data)"
             if not units

@@ -7,6 +7,7 @@ obtained (priced, logged, unpriced) and whether a total is only a lower bound.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from paperkit.logs.load import Logs
@@ -42,12 +43,18 @@ class RunningCost:
 
     @property
     def lower_bound(self) -> bool:
-        """True when some record of the total, Claude Code's included, is unpriced."""
-        return bool(self.basis.unpriced or self.dev_basis.unpriced)
+        """True when the total leaves something out: an unpriced record (Claude Code's
+        included) or a Workflows execution charged its invocation only."""
+        return bool(self.basis.lower_bound or self.dev_basis.unpriced)
 
 
 def _basis_text(basis: Basis, priced_word: str, logged_word: str = "logged cost_estimate") -> str:
-    parts = [(basis.priced, priced_word), (basis.logged, logged_word), (basis.unpriced, "unpriced")]
+    parts = [
+        (basis.priced - basis.partial, priced_word),
+        (basis.partial, "invocation only (no cpu_ms)"),
+        (basis.logged, logged_word),
+        (basis.unpriced, "unpriced"),
+    ]
     present = [f"{n:,} {word}" for n, word in parts if n]
     return ", ".join(present) if present else "no records"
 
@@ -62,6 +69,9 @@ def cost_cell(usd_value: float | None, basis: Basis) -> str:
         marks.append("logged" if not basis.priced else "partly logged")
     if basis.unpriced:
         marks.append(f"{basis.unpriced:,} unpriced")
+    if basis.partial:
+        marks.append(f"{basis.partial:,} without cpu_ms")
+    if basis.lower_bound:
         text = f"≥ {text}"
     return f"{text} ({'; '.join(marks)})" if marks else text
 
@@ -123,11 +133,13 @@ def cost_rows(metrics: Metrics, units: float | None) -> list[dict[str, Any]]:
         per_1k = None if line.usd is None else line.usd / units * 1000.0
         share = None if line.usd is None or not total else line.usd / float(total)
         basis = (
-            f"{line.basis.logged} days in cost-breakdown.jsonl"
+            f"{count(line.basis.logged, 'day')} in cost-breakdown.jsonl"
             if line.development and line.basis.logged
             else _basis_text(line.basis, line.priced_by)
         )
-        rows.append({"label": line.label, "per_1k": per_1k, "share": share, "basis": basis})
+        lower = line.basis.lower_bound
+        row = {"label": line.label, "per_1k": per_1k, "share": share, "basis": basis}
+        rows.append({**row, "lower": lower})
     return rows
 
 
@@ -157,7 +169,7 @@ def total_basis(running: RunningCost) -> str:
     """Return how the total's records were costed, e.g. "540 priced, 6 days of Claude Code cost"."""
     text = _basis_text(running.basis, "priced")
     if running.dev_days:
-        return text + f", {running.dev_days} days of Claude Code cost"
+        return text + f", {count(running.dev_days, 'day')} of Claude Code cost"
     if running.has_dev:
         return text + ", " + _basis_text(running.dev_basis, "Claude Code requests priced")
     return text
@@ -170,19 +182,35 @@ def running_reduction(running: RunningCost, comparison: Comparison | None) -> fl
     return 1.0 - running.per_1k / comparison.cost_per_1k_units_usd
 
 
-def cost_notes(running: RunningCost) -> list[str]:
-    """Return the lower-bound note under the cost table, when some records are unpriced."""
-    if not running.lower_bound:
-        return []
-    left = []
+def cost_notes(running: RunningCost, dev_days_missing: tuple[date, ...] = ()) -> list[str]:
+    """Return the lower-bound notes under the cost table: unpriced records, Claude Code gaps."""
+    notes = []
     if running.basis.unpriced:
-        left.append(count(running.basis.unpriced, "unpriced record"))
-    if running.dev_basis.unpriced:
-        left.append(
-            count(running.dev_basis.unpriced, "unpriced Claude Code request")
-            + " (their models have no known price)"
+        notes.append(
+            "\n**Lower bound:** left out of these costs: "
+            f"{count(running.basis.unpriced, 'unpriced record')}."
         )
-    return ["\n**Lower bound:** left out of these costs: " + " and ".join(left) + "."]
+    if running.basis.partial:
+        notes.append(
+            "\n**Lower bound:** "
+            f"{count(running.basis.partial, 'Workflows execution')} without cpu_ms "
+            f"{'is' if running.basis.partial == 1 else 'are'} charged the invocation price "
+            "only; their CPU time is left out."
+        )
+    if running.dev_basis.unpriced:
+        notes.append(
+            "\n**Lower bound:** left out of these costs: "
+            + count(running.dev_basis.unpriced, "unpriced Claude Code request")
+            + " (their models have no known price)."
+        )
+    if dev_days_missing:
+        listed = ", ".join(day.isoformat() for day in dev_days_missing)
+        notes.append(
+            "\n**Lower bound:** no Claude Code cost is recorded in cost-breakdown.jsonl for "
+            f"{count(len(dev_days_missing), 'day')} with usage ({listed}), so the total, the "
+            "cost per unit and everything that includes development cost leave it out."
+        )
+    return notes
 
 
 def cost_change(reduction: float) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from paperkit.errors import DataWarning
+from paperkit.measure.costs import LOWER
 from paperkit.measure.criteria import (
     FAIL,
     INCONCLUSIVE,
@@ -25,6 +26,7 @@ from paperkit.paper.wording import format_metric
 from paperkit.spec.types import DeclaredOutcome, Experiment
 
 VERDICT_LABELS = {PASS: "✅ pass", FAIL: "❌ fail", INCONCLUSIVE: "⚠️ inconclusive"}
+NOT_PROVED, UNDECIDED = "❌", "⚠️"
 
 # For each declared outcome, the verdicts of the criteria that contradict it.
 _CONTRADICTS = {
@@ -85,16 +87,52 @@ def interval_text(result: CriterionResult) -> str:
     c, m = result.criterion, result.measurement
     if c.manual or m is None or c.metric is None:
         return MISSING
-    if m.kind == "exact":
-        # A cost that leaves unpriced requests out is only known from below.
-        return f"{format_metric(c.metric, m.value)} or more" if m.lower_bound else "exact"
-    if not c.interval:
-        return "not used (interval: false)"
-    if m.interval is None:
-        return "too few records" if m.value is not None else MISSING
     i = m.interval
-    low, high = format_metric(c.metric, i.low), format_metric(c.metric, i.high)
-    return f"{low} to {high} ({level(i.confidence)} {i.method})"
+    return interval_words(
+        c.metric,
+        kind=m.kind,
+        use_interval=c.interval,
+        interval=None if i is None else (i.low, i.high, i.confidence, i.method),
+        has_value=m.value is not None,
+        bound=None if m.bound is None else str(m.bound),
+    )
+
+
+def interval_words(
+    metric: str,
+    *,
+    kind: str,
+    use_interval: bool,
+    interval: tuple[float, float, float, str] | None,
+    has_value: bool,
+    bound: str | None,
+) -> str:
+    """Return the Interval cell from its parts; ``paperkit summary`` words results.json with it.
+
+    ``interval`` is (low, high, confidence, method); ``bound`` says why a value is only a
+    bound ("lower bound: 15 records unpriced"), which replaces "exact".
+    """
+    if bound is not None:
+        return bound
+    if not has_value:
+        return MISSING
+    if kind == "exact":
+        return "exact"
+    if not use_interval:
+        return "not used (interval: false)"
+    if interval is None:
+        return "too few records"
+    low, high, confidence, method = interval
+    shown = f"{format_metric(metric, low)} to {format_metric(metric, high)}"
+    return f"{shown} ({level(confidence)} {method})"
+
+
+def measured_words(metric: str, value: float | None, bound_side: str | None) -> str:
+    """Return the Measured cell: the value, after "≥" for a lower bound and "≤" for an upper."""
+    text = format_metric(metric, value)
+    if value is None or bound_side is None:
+        return text
+    return f"{'≥' if bound_side == LOWER else '≤'} {text}"
 
 
 def criterion_rows(results: tuple[CriterionResult, ...]) -> list[dict[str, Any]]:
@@ -107,7 +145,8 @@ def criterion_rows(results: tuple[CriterionResult, ...]) -> list[dict[str, Any]]
             target, n = "judged by hand", MISSING
         else:
             assert c.metric is not None and c.target is not None
-            measured = format_metric(c.metric, r.value)
+            bound = r.measurement.bound if r.measurement else None
+            measured = measured_words(c.metric, r.value, bound.side if bound else None)
             target = f"{c.op} {format_metric(c.metric, c.target)}"
             n = num(r.n) if r.n is not None else MISSING
         rows.append(
@@ -115,7 +154,7 @@ def criterion_rows(results: tuple[CriterionResult, ...]) -> list[dict[str, Any]]
                 "criterion": c,
                 "text": c.text + (f" (where {c.where.describe()})" if c.where else ""),
                 "verdict": r.verdict,
-                "reason": r.reason,
+                "reason": _reason(r),
                 "why": r.why,
                 "measured": measured,
                 "target": target,
@@ -126,6 +165,19 @@ def criterion_rows(results: tuple[CriterionResult, ...]) -> list[dict[str, Any]]
             }
         )
     return rows
+
+
+def _reason(result: CriterionResult) -> str:
+    """Return a criterion's reason for the paper, with a straddled target as the table writes it.
+
+    results.json keeps the plain reason ("the 95% interval straddles the target 0.99"); the
+    paper says 99.0%, as in the Target column.
+    """
+    c, i = result.criterion, result.interval
+    if result.why == "interval straddles" and i is not None and c.metric and c.target is not None:
+        target = format_metric(c.metric, c.target)
+        return f"the {level(i.confidence)} interval straddles the target {target}"
+    return result.reason
 
 
 def proves(rows: list[dict[str, Any]]) -> list[str]:
@@ -145,18 +197,24 @@ def proves(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def unproven(rows: list[dict[str, Any]]) -> list[str]:
-    """Return the failed and inconclusive criteria for What This Doesn't Prove, with why."""
+def unproven(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Return the failed and inconclusive criteria for What This Doesn't Prove, with why.
+
+    Each item is ``{"mark", "text"}``: ❌ for a failed criterion, ⚠️ for an inconclusive one,
+    which was not disproved either (the same mark as in the criteria table).
+    """
     lines = []
     for row in rows:
         if row["verdict"] == FAIL:
             detail = f" ({row['interval_prose']})" if row["interval_prose"] else ""
-            lines.append(
+            text = (
                 f"{row['text']}: failed, measured {row['measured']}{detail} against a target "
                 f"of {row['target']}"
             )
+            lines.append({"mark": NOT_PROVED, "text": text})
         elif row["verdict"] == INCONCLUSIVE:
-            lines.append(f"{row['text']}: inconclusive, {row['why']} ({row['reason']})")
+            text = f"{row['text']}: inconclusive, {row['why']} ({row['reason']})"
+            lines.append({"mark": UNDECIDED, "text": text})
     return lines
 
 

@@ -29,18 +29,37 @@ def _missing(value: Any) -> bool:
 
 
 def usd(value: Any, digits: int = 4) -> str:
-    """Format US dollars with a fixed number of decimals: 0.01234 -> "$0.0123"."""
+    """Format US dollars with a fixed number of decimals: 0.01234 -> "$0.0123".
+
+    A cost that is not zero but rounds to it is "<$0.0001" ("> -$0.0001" below zero): a known
+    cost never reads as nothing.
+    """
     if _missing(value):
         return MISSING
-    text = f"{abs(float(value)):,.{digits}f}"
-    return f"-${text}" if float(value) < 0 and text.strip("0.,") else f"${text}"
+    amount = float(value)
+    text = f"{abs(amount):,.{digits}f}"
+    if amount and not text.strip("0.,"):
+        step = f"{10.0**-digits:.{digits}f}"
+        return f"<${step}" if amount > 0 else f"> -${step}"
+    return f"-${text}" if amount < 0 else f"${text}"
 
 
 def pct(value: Any, digits: int = 1) -> str:
-    """Format a fraction as a percentage: 0.992 -> "99.2%"."""
+    """Format a fraction as a percentage: 0.992 -> "99.2%".
+
+    A fraction strictly between 0 and 1 never reads as 0% or 100%: 0.001 at no decimals is
+    "<1%", and 0.9996 at one decimal ">99.9%".
+    """
     if _missing(value):
         return MISSING
-    return f"{float(value) * 100:.{digits}f}%"
+    fraction = float(value)
+    text = f"{fraction * 100:.{digits}f}"
+    step = 10.0**-digits
+    if 0 < fraction < 1 and float(text) == 0:
+        return f"<{step:.{digits}f}%"
+    if 0 < fraction < 1 and float(text) == 100:
+        return f">{100 - step:.{digits}f}%"
+    return f"{text}%"
 
 
 def num(value: Any, digits: int = 0) -> str:
@@ -126,7 +145,7 @@ def _confine(folder: Path, path: Path, template: str) -> None:
     if os.path.commonpath([real_folder, real]) != real_folder:
         raise _Refused(
             f"{template} is a symlink to {Path(real).as_posix()}, outside the templates folder; "
-            "a template must be a file in the folder (see docs/security.md)",
+            "a template must be a file in the folder (see paperkit docs security)",
             path,
         )
     try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from paperkit import __version__
 from paperkit.logs.load import FILE_NAMES
-from paperkit.measure.costs import Basis
+from paperkit.measure.costs import Basis, Bound
 from paperkit.measure.evidence import EXACT, MEAN, RATE, Measurement
 from paperkit.measure.intervals import Interval
 from paperkit.measure.series import (
@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 
 
 def _json_number(name: str, value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    # Infinity is not JSON. The reader keeps every sum finite (a value too large to add up is
+    # reported at its line and left out), so this only guards the file's validity.
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
     if name in INTEGER_METRICS:
         return int(value)
@@ -112,8 +114,12 @@ def _costs(p: PaperInputs) -> dict[str, Any]:
             "unpriced": basis.unpriced,
             "development_days": dev_days,
         },
-        "lower_bound": basis.unpriced > 0,
+        "lower_bound": "cost.per_unit_usd" in p.metrics.bounds,
     }
+
+
+def _bound(bound: Bound | None) -> dict[str, str] | None:
+    return None if bound is None else {"side": bound.side, "why": bound.why}
 
 
 def _comparison(p: PaperInputs) -> dict[str, Any] | None:
@@ -234,6 +240,9 @@ def results_json(p: PaperInputs) -> str:
             "value": _json_number(r.criterion.metric or "", r.value),
             "n": r.n,
             "interval": _interval(r.interval),
+            "kind": r.measurement.kind if r.measurement else None,
+            "interval_used": r.criterion.interval,
+            "bound": _bound(r.measurement.bound if r.measurement else None),
             "verdict": r.verdict,
             "reason": r.reason,
             "sample": sample_json(sample),
@@ -263,6 +272,9 @@ def results_json(p: PaperInputs) -> str:
             "metrics": {m.metric: sample_json(m) for m in p.samples},
         },
         "costs": _costs(p),
+        "bounds": {
+            name: _bound(p.metrics.bounds[name]) for name in values if name in p.metrics.bounds
+        },
         "models": models,
         "criteria": criteria,
         "outcome": {
@@ -310,4 +322,4 @@ def results_json(p: PaperInputs) -> str:
             ],
             "tool_calls": dict(claude.tools),
         }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from paperkit.errors import PaperkitError
-from paperkit.measure.criteria import level
-from paperkit.paper.criteria import VERDICT_LABELS
+from paperkit.measure.evidence import kind_of
+from paperkit.paper.criteria import VERDICT_LABELS, interval_words, measured_words
 from paperkit.paper.render import MISSING, cell, num, usd
 from paperkit.paper.wording import count, format_metric
 
@@ -40,7 +40,7 @@ def summary(result_json: Mapping[str, Any], name: str, *, unit: str = "unit") ->
         head = _heading(result_json["outcome"], name)
         head += "\n\n" + _tally([c["verdict"] for c in result_json["criteria"]])
         rows = [_row(criterion) for criterion in result_json["criteria"]]
-        tail = [_cost(result_json["metrics"], unit), _data(result_json["data_quality"])]
+        tail = [_cost(result_json, unit), _data(result_json["data_quality"])]
     except (KeyError, TypeError, AttributeError) as e:
         problem = f"{type(e).__name__}: {e}"
         raise PaperkitError(f"{name}: not a results.json paperkit wrote ({problem})") from e
@@ -101,31 +101,45 @@ def _row(c: Mapping[str, Any]) -> str:
     metric = c["metric"]
     if metric is None:
         target = measured = "judged by hand"
-    else:
-        target = f"{c['op']} {format_metric(metric, c['target'])}"
-        measured = format_metric(metric, c["value"])
-    interval = c.get("interval")
-    if metric is not None and interval is not None:
-        low, high = format_metric(metric, interval["low"]), format_metric(metric, interval["high"])
-        span = f"{low} to {high} ({level(interval['confidence'])} {interval['method']})"
-    else:
         span = MISSING
+    else:
+        bound = c.get("bound")
+        target = f"{c['op']} {format_metric(metric, c['target'])}"
+        measured = measured_words(metric, c["value"], bound["side"] if bound else None)
+        interval = c.get("interval")
+        span = interval_words(
+            metric,
+            kind=c.get("kind") or kind_of(metric),
+            use_interval=c.get("interval_used", True),
+            interval=None
+            if interval is None
+            else (interval["low"], interval["high"], interval["confidence"], interval["method"]),
+            has_value=c["value"] is not None,
+            bound=f"{bound['side']} bound: {bound['why']}" if bound else None,
+        )
     n = num(c["n"]) if c.get("n") is not None else MISSING
     verdict = VERDICT_LABELS.get(c["verdict"], c["verdict"])
     cells = [text, target, measured, span, n, verdict]
     return "| " + " | ".join(cell(value) for value in cells) + " |"
 
 
-def _cost(metrics: Mapping[str, Any], unit: str) -> str:
+def _cost(result_json: Mapping[str, Any], unit: str) -> str:
     """Returns the headline cost: per 1,000 units and in total, marked when a lower bound."""
+    metrics = result_json["metrics"]
     per_1k, total = metrics["cost.per_1k_units_usd"], metrics["cost.total_usd"]
-    unpriced = metrics.get("ai.unpriced_calls") or 0
-    mark = "≥ " if unpriced else ""
+    if "bounds" in result_json:
+        bound = result_json["bounds"].get("cost.total_usd")
+    else:  # written before paperkit listed its bounds: only unpriced calls were known
+        unpriced = metrics.get("ai.unpriced_calls") or 0
+        bound = (
+            {"why": f"{count(unpriced, 'unpriced Workers AI call')} left out"} if unpriced else None
+        )
+    mark = "≥ " if bound else ""
     per_1k_text = f"{mark}{usd(per_1k)}" if per_1k is not None else MISSING
     total_text = f"{mark}{usd(total)}" if total is not None else MISSING
     line = f"**Cost:** {per_1k_text} per 1,000 {unit}s; {total_text} in total."
-    if unpriced:
-        line += f" Lower bounds: {count(unpriced, 'unpriced Workers AI call')} left out."
+    if bound:
+        line += f" Lower bounds: {bound['why']}."
     return line
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from paperkit.prices.pricing import LIST_PRICE, LOGGED, UNPRICED
+from paperkit.prices.pricing import INVOCATION_ONLY, LIST_PRICE, LOGGED, UNPRICED
 from paperkit.prices.rates import FIELD_WORDS, SERVICE_FIELDS, Rates, rates_data
 
 # Columns added to the priced frames by ``apply_allowances``.
@@ -150,11 +150,14 @@ def _service(
     """Return ``frame`` (one service's records) with its usage past the allowances priced."""
     frame = frame.copy()
     source = frame["cost_source"].to_numpy(dtype=object)
-    listed = source == LIST_PRICE
+    # An invocation-only record's usage is known but for its CPU time: its cost after the
+    # allowances is computed like the others', and is a lower bound like its cost.
+    partial = source == INVOCATION_ONLY
+    listed = (source == LIST_PRICE) | partial
     unknown = source == UNPRICED
     stamps = frame["timestamp"]
     after = np.zeros(len(frame))
-    lower = unknown.copy()
+    lower = unknown | partial
     over = np.zeros(len(frame), dtype=bool)
     for field in SERVICE_FIELDS[service]:
         # Only list-priced records have a known usage; a field they lack counts as 0.
@@ -164,7 +167,9 @@ def _service(
             charged = used.to_numpy(dtype=float)
         else:
             charged = _charged(used, stamps, allowance)
-            lower |= _after_unknown(unknown, stamps, allowance.per)
+            # Usage not known in full (unpriced, or CPU time missing) took an unknown part of
+            # the allowance: every later record of the period is a lower bound too.
+            lower |= _after_unknown(unknown | partial, stamps, allowance.per)
             if allowance.beyond == "fails":
                 over |= listed & (charged > 0)
         after += charged * rates[service].per_m[field] / 1_000_000

@@ -27,6 +27,9 @@ PROVIDER = "cloudflare"
 PRICE_DATA = "price data"
 SPEC = "spec"
 LIST_PRICE = "list price"
+# A Workflows record without cpu_ms: charged its invocation at list price, a lower bound
+# (its CPU time, which the list price also charges, is unknown).
+INVOCATION_ONLY = "list price, invocation only"
 LOGGED = "logged"
 UNPRICED = "unpriced"
 
@@ -158,13 +161,18 @@ def price_workflows(workflows: pd.DataFrame, rates: Rates) -> pd.DataFrame:
     """Return ``workflows`` with cost columns; list price where ``cpu_ms`` is logged.
 
     Each execution is one invocation (steps are not invocations); CPU time is billed per
-    millisecond. Without ``cpu_ms`` the logged estimate is used; without either, unpriced.
+    millisecond. Without ``cpu_ms`` the invocation is still known, so the record is charged the
+    invocation price and marked ``INVOCATION_ONLY``: a lower bound, rather than a logged estimate
+    that may be anything.
     """
     per_m = rates["workflows"].per_m
     frame = workflows.copy()
     cpu = frame["cpu_ms"].to_numpy(dtype=float)
-    listed = (per_m["invocation"] + cpu * per_m["cpu_ms"]) / 1_000_000
-    return _with_fallback(frame, listed, ~np.isnan(cpu))
+    listed = (per_m["invocation"] + np.nan_to_num(cpu) * per_m["cpu_ms"]) / 1_000_000
+    frame = _with_fallback(frame, listed, np.ones(len(frame), dtype=bool))
+    source = frame["cost_source"].to_numpy(dtype=object)
+    frame["cost_source"] = np.where(np.isnan(cpu), INVOCATION_ONLY, source).astype(object)
+    return frame
 
 
 def price_services(cloudflare: pd.DataFrame, rates: Rates) -> pd.DataFrame:

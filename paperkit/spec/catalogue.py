@@ -40,6 +40,7 @@ METRIC_NAMES: tuple[str, ...] = (
     "cost.total_usd",
     "cost.per_unit_usd",
     "cost.per_1k_units_usd",
+    "cost.running_per_unit_usd",
     "dev.iterations",
     "dev.errors",
     "dev.interventions",

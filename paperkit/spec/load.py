@@ -13,6 +13,7 @@ import zoneinfo
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -107,6 +108,19 @@ def load_spec(path: Path) -> Spec:
         raise PaperkitError(str(e), path, e.line) from e.__cause__
 
 
+def find_spec(start: Path, name: str = "experiments.yaml") -> Path | None:
+    """Return the nearest ``name`` in ``start`` or one of its parents, as git finds .git.
+
+    Returns the path relative to ``start`` ("experiments.yaml", "../../experiments.yaml"),
+    or None when no folder up to the root has one.
+    """
+    here = start.absolute()
+    for steps, folder in enumerate([here, *here.parents]):
+        if (folder / name).is_file():
+            return Path(*([".."] * steps), name)
+    return None
+
+
 def placeholder_experiment(name: str) -> Experiment:
     """An experiment for a folder the spec does not declare; returns it with ``declared=False``."""
     return Experiment(name=name, declared=False)
@@ -119,7 +133,8 @@ def _compose(path: Path) -> Node:
     """
     if path.exists() and not path.is_file():
         message = (
-            "not a regular file; paperkit reads the spec only from a file (see docs/security.md)"
+            "not a regular file; paperkit reads the spec only from a file "
+            "(see paperkit docs security)"
         )
         raise Invalid("", message, None)
     try:
@@ -169,7 +184,7 @@ def _spec(node: Node, path: Path) -> Spec:
         "allow_outside_root": boolean,
         "timezone": _timezone,
         "confidence": _confidence,
-        "reconcile_tolerance": non_negative,
+        "reconcile_tolerance": _tolerance,
         "billing": record(Billing, {"plan": choice(PLANS, "plan"), "apply_allowances": boolean}),
         "cloudflare": record(CloudflareAccount, {"account_id": text}),
         "pricing": _pricing,
@@ -250,7 +265,7 @@ def _timezone(node: Node, where: str) -> str:
     return name
 
 
-_metric = choice(METRIC_NAMES, "metric", "see docs/metrics.md for the names")
+_metric = choice(METRIC_NAMES, "metric", "see paperkit docs metrics for the names")
 
 
 def _confidence(node: Node, where: str) -> float:
@@ -260,6 +275,33 @@ def _confidence(node: Node, where: str) -> float:
         message = f"must be a fraction between 0 and 1 such as 0.95, got {node.value}"
         raise Invalid(where, message, line_of(node))
     return value
+
+
+def _tolerance(node: Node, where: str) -> float:
+    """Returns a reconcile tolerance: a fraction from 0 to 1 (0.05 for 5%, not 5)."""
+    value = non_negative(node, where)
+    if value > 1:
+        message = f"is a fraction from 0 to 1: write 0.05 for 5%, not {node.value}"
+        raise Invalid(where, message, line_of(node))
+    return value
+
+
+def _check_fraction_target(values: dict[str, Any], lines: dict[str, int], where: str) -> None:
+    """Raise when a rate's target is outside 0 to 1: 95 was meant as 95%, and reads as 9500%.
+
+    A success rate is a fraction from 0 to 1, and a cost reduction at most 1 (all of the cost).
+    """
+    metric, target = values["metric"], values["target"]
+    if metric.endswith("success_rate") and not 0 <= target <= 1:
+        bound = "from 0 to 1"
+    elif metric.endswith("cost_reduction") and target > 1:
+        bound = "of at most 1"
+    else:
+        return
+    example = f"{target / 100:g}" if 1 < target <= 100 else "0.95"
+    percent = f"{target:g}%" if 1 < target <= 100 else "95%"
+    message = f"{metric} is a fraction {bound}: write {example} for {percent}, not {target:g}"
+    raise Invalid(dotted(where, "target"), message, lines["target"])
 
 
 def _min_n(node: Node, where: str) -> int:
@@ -372,6 +414,7 @@ def _criterion(node: Node, where: str) -> Criterion:
                 message = f"missing required key '{key}' (or write manual: true)"
                 raise Invalid(where, message, line_of(node))
         values.setdefault("op", ">=")
+        _check_fraction_target(values, lines, where)
         scope = values.get("where")
         if scope is not None:
             scope = values["where"] = replace(scope, line=lines["where"])
@@ -406,7 +449,7 @@ _COMPARISON: dict[str, Parser] = {
     "source": string,
     "cost_per_1k_units_usd": non_negative,
     "latency_s": non_negative,
-    "latency_metric": choice(LATENCY_METRICS, "latency metric", "see docs/spec.md"),
+    "latency_metric": choice(LATENCY_METRICS, "latency metric", "see paperkit docs spec"),
     "unit": text,
     "reprice": _reprice,
     "rows": list_of(record(ComparisonRow, dict.fromkeys(_ROW_KEYS, string), required=_ROW_KEYS)),

@@ -65,7 +65,7 @@ def spec_schema() -> dict[str, Any]:
         "description": (
             "What each experiment set out to show: the hypothesis, the success criteria and "
             "the stack it is compared with. paperkit reads the numbers from the logs. "
-            "Reference: docs/spec.md."
+            "Reference: paperkit docs spec."
         ),
         "type": "object",
         "additionalProperties": False,
@@ -110,6 +110,7 @@ def spec_schema() -> dict[str, Any]:
                     "Flag a logged cost and a priced cost that differ by more than this "
                     "fraction of the larger one (0.05 is 5%).",
                     minimum=0,
+                    maximum=1,
                     default=DEFAULT_RECONCILE_TOLERANCE,
                 )
             ),
@@ -288,7 +289,7 @@ def _criterion() -> dict[str, Any]:
         {
             "text": _text("The criterion as the paper states it."),
             "metric": _optional(
-                _choice(METRIC_NAMES, "The metric compared with target (docs/metrics.md).")
+                _choice(METRIC_NAMES, "The metric compared with target (paperkit docs metrics).")
             ),
             "op": _optional(_choice(OPS, "How the metric is compared with target.", default=">=")),
             "target": _optional(_number("The value the metric is compared with.")),
@@ -478,12 +479,17 @@ def _text(description: str, default: str | None = None) -> dict[str, Any]:
 
 
 def _number(
-    description: str, minimum: float | None = None, default: float | None = None
+    description: str,
+    minimum: float | None = None,
+    default: float | None = None,
+    maximum: float | None = None,
 ) -> dict[str, Any]:
-    """Returns a number (whole or not; never text or true/false), optionally bounded below."""
+    """Returns a number (whole or not; never text or true/false), optionally bounded."""
     schema: dict[str, Any] = {"description": description, "type": "number"}
     if minimum is not None:
         schema["minimum"] = minimum
+    if maximum is not None:
+        schema["maximum"] = maximum
     return _with_default(schema, default)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
@@ -68,7 +69,10 @@ def compose(raw: bytes) -> Node | None:
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
-        raise Invalid("", _yaml_problem(e), _mark_line(e.problem_mark or e.context_mark)) from e
+        line = _mark_line(e.problem_mark or e.context_mark)
+        if "quoted scalar" in (e.context or "") and e.context_mark is not None:
+            line = _mark_line(e.context_mark)  # where the open quote is, not the end of the file
+        raise Invalid("", _explained(e, text, line), line) from e
     except ReaderError as e:
         line = text.count("\n", 0, e.position) + 1
         raise Invalid("", f"YAML syntax error: {e.reason} #x{e.character:04x}", line) from e
@@ -116,6 +120,39 @@ def _yaml_problem(e: yaml.MarkedYAMLError) -> str:
     elif e.problem and e.context and e.context_mark:
         message += f" ({e.context} that starts on line {_mark_line(e.context_mark)})"
     return message
+
+
+_OPERATOR = re.compile(r":\s*(>=|<=|==|>|<)(?:\s|,|}|$)")
+
+
+def _explained(e: yaml.MarkedYAMLError, text: str, line: int | None) -> str:
+    """Returns a YAML syntax error in words a user can act on, then PyYAML's own words.
+
+    The usual slips: an unquoted operator (``op: >=`` starts a YAML block scalar), a tab
+    (YAML indents with spaces only), a key indented off its neighbours, a value holding ": ",
+    a quote left open. Anything else keeps PyYAML's description alone.
+    """
+    problem = _yaml_problem(e)
+    lines = text.splitlines()
+    here = lines[line - 1] if line and line <= len(lines) else ""
+    said = f"{e.problem or ''} {e.context or ''}"
+    found = _OPERATOR.search(here)
+    if found:
+        op = found.group(1)
+        hint = (
+            f'quote the operator: write op: "{op}" (an unquoted {op} means something else in YAML)'
+        )
+    elif "\\t" in said or "\t" in said or here.startswith("\t"):
+        hint = "a tab: YAML indents with spaces only; replace the tab with spaces"
+    elif "expected <block end>" in said or "did not find expected key" in said:
+        hint = "the indentation is off: the keys of one mapping must start in the same column"
+    elif "mapping values are not allowed here" in said:
+        hint = 'a value holding ": " must be quoted, as in title: "Cost: a study"'
+    elif "end of stream" in said and "quoted scalar" in said:
+        hint = "a quote is not closed: end the value with the quote it starts with"
+    else:
+        return problem
+    return f"{hint} ({problem})"
 
 
 def _mark_line(mark: yaml.Mark | None) -> int | None:

@@ -10,6 +10,7 @@ line of its own.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -54,10 +55,16 @@ def experiment_folder(spec_path: Path, name: str) -> Path:
     Raises ``PaperkitError`` for a spec problem, a bad name or a missing folder.
     """
     check_name(name)
-    root = load_spec(spec_path).root
+    spec = load_spec(spec_path)
+    root = spec.root
     folder = root / name
     if not folder.is_dir():
-        message = f"no such experiment folder; create it with: paperkit init {name}"
+        known = {exp.name for exp in spec.experiments}
+        if spec.root.is_dir():
+            known.update(p.name for p in spec.root.iterdir() if p.is_dir())
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"did you mean '{close[0]}'? Or create it" if close else "create it"
+        message = f"no such experiment folder; {hint} with: paperkit init {name}"
         raise PaperkitError(message, shown(folder))
     check_inside(root, folder, what="log", folder_is="the spec's root")
     return folder
@@ -73,10 +80,15 @@ def log_record(
 ) -> Appended:
     """Check ``values`` as a record of ``kind`` and append it to the experiment's file.
 
-    Returns where it went, with its line number. Nothing is written when anything is wrong.
+    Returns where it went, with its line number. Nothing is written when anything is wrong,
+    nor when the record would hold nothing but its timestamp: ``paperkit log cost NAME`` alone
+    is a slip, and is refused with the fields the kind has.
     """
     folder = experiment_folder(spec_path, experiment)
     record = build_record(kind, values, label=label)
+    if set(record) <= {"timestamp"}:
+        fields = ", ".join(label(name) for name in kind.fields if name != "timestamp")
+        raise PaperkitError(f"nothing to log: give at least one of {fields}")
     return append_records(folder / kind.file, [record], number=True)
 
 

@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from paperkit.errors import PaperkitError, shown
-from paperkit.importers.cloudflare import import_cloudflare
-from paperkit.importers.cloudflare_api import ACCOUNT, DEFAULT_BASE, CloudflareAPI
-from paperkit.importers.cloudflare_workflows import WORKFLOW_PERMISSION, import_workflow_instances
 from paperkit.options import CONTEXT, SPEC_OPTION
+
+if TYPE_CHECKING:
+    from paperkit.importers.cloudflare_api import CloudflareAPI
+
+# The importers load pandas; each command imports its own when it runs, so `paperkit --help`
+# and the light commands start without it (tests/test_startup.py).
 
 _FOLDER = click.Path(path_type=Path, file_okay=False)
 
 
 def _api(save: Path | None, replay: Path | None, permission: str) -> CloudflareAPI:
     """Return the API session the environment describes (docs/cloudflare.md)."""
+    from paperkit.importers.cloudflare_api import ACCOUNT, DEFAULT_BASE, CloudflareAPI
+
     if replay is not None and not replay.is_dir():
         raise PaperkitError("no such folder of saved responses", shown(replay))
     return CloudflareAPI(
@@ -60,8 +66,10 @@ def cloudflare(
 
     Workers AI, Workflows, D1, R2 and KV usage, per hour or day, for the experiment's window.
     Reads CLOUDFLARE_API_TOKEN (permission Account Analytics: Read) and CLOUDFLARE_ACCOUNT_ID.
-    Nothing is written unless every query succeeds. See docs/cloudflare.md.
+    Nothing is written unless every query succeeds. See: paperkit docs cloudflare.
     """
+    from paperkit.importers.cloudflare import import_cloudflare
+
     api = _api(save, replay, "Account Analytics: Read")
     try:
         result = import_cloudflare(spec_path, name, api, since=since, until=until)
@@ -104,8 +112,13 @@ def cloudflare_workflows(
     One record per finished instance that started in the window (the spec's start
     to end by default), by execution_id: success, duration_ms, steps, error.
     Reads CLOUDFLARE_API_TOKEN (permission Workers Scripts: Read) and CLOUDFLARE_ACCOUNT_ID.
-    See docs/cloudflare.md.
+    See: paperkit docs cloudflare.
     """
+    from paperkit.importers.cloudflare_workflows import (
+        WORKFLOW_PERMISSION,
+        import_workflow_instances,
+    )
+
     api = _api(save, replay, WORKFLOW_PERMISSION)
     try:
         result = import_workflow_instances(spec_path, name, api, workflow, since=since, until=until)

@@ -8,26 +8,27 @@ into one ``path:line: message`` line and exit code 1.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from paperkit.errors import shown
 from paperkit.importers import claude_code
 from paperkit.importers.quality_csv import import_quality_csv, parse_pairs
-from paperkit.importers.wrangler_tail import TailImport, import_wrangler_tail
 from paperkit.options import CONTEXT, SPEC_OPTION
 from paperkit.tracking.append import log_record
 from paperkit.tracking.cloudflare_commands import cloudflare, cloudflare_workflows
 from paperkit.tracking.init import init_experiment
 from paperkit.tracking.records import KINDS, Kind, field_type
 
+if TYPE_CHECKING:
+    from paperkit.importers.wrangler_tail import TailImport
+
 # What each field holds, for --help; a field not listed is described by its name.
 _HELP = {
     "timestamp": "When it happened, ISO 8601 (default: now, in UTC).",
     "iteration": "The development iteration (prompt number).",
     "model": "The model, such as @cf/meta/llama-3.1-8b-instruct.",
-    "operation": "What was done, such as summarization or query.",
     "input_tokens": "Input (prompt) tokens.",
     "output_tokens": "Output (completion) tokens.",
     "latency_ms": "How long the call took, in milliseconds.",
@@ -42,7 +43,7 @@ _HELP = {
     "steps_succeeded": "Steps that succeeded.",
     "steps_failed": "Steps that failed.",
     "cpu_ms": "CPU time, in milliseconds (prices the execution).",
-    "resource": "d1, kv, r2, or another resource (costed at --cost-estimate).",
+    "resource": "d1, kv, r2, or another resource (costed at its own cost estimate).",
     "rows_read": "D1 rows read.",
     "rows_written": "D1 rows written.",
     "reads": "KV reads.",
@@ -91,6 +92,11 @@ _METAVARS = {
     "score": "N",
     "preference": "model|baseline|tie",
 }
+# A field whose examples depend on the kind of record: what a D1 query does is no summarization.
+_KIND_HELP = {
+    ("cloudflare", "operation"): "What was done, such as query, get, put or list.",
+    ("worker-ai", "operation"): "What the call was for, such as summarization or embedding.",
+}
 
 
 def _option_name(field: str) -> str:
@@ -131,7 +137,11 @@ def _log_command(kind: Kind) -> click.Command:
                 [f"{switch}/--no-{switch[2:]}", field], default=None, help=_HELP[field]
             )
         else:
-            text = _HELP.get(field) or f"{field.replace('_', ' ').capitalize()}."
+            text = (
+                _KIND_HELP.get((kind.name, field))
+                or _HELP.get(field)
+                or f"{field.replace('_', ' ').capitalize()}."
+            )
             option = click.Option(
                 [_option_name(field), field],
                 metavar=_METAVARS[field_type(field)],
@@ -181,6 +191,8 @@ def wrangler_tail(capture: Path, name: str, spec_path: Path) -> None:
     CAPTURE is the saved output. Records imported before are skipped, so importing an
     overlapping capture again is safe.
     """
+    from paperkit.importers.wrangler_tail import import_wrangler_tail  # loads pandas
+
     result = import_wrangler_tail(capture, spec_path, name)
     for problem in result.problems:
         click.echo(f"warning: {problem}", err=True)

@@ -147,7 +147,7 @@ def _empty(day: Day) -> str | None:
 
 def _allowance_notes(plan: Plan, days: list[Day]) -> list[str]:
     """Return what "After allowances" took off and what it leaves out."""
-    lines = [f"After allowances ({_PLAN_NAMES[plan.name]} plan; see docs/costs.md):"]
+    lines = [f"After allowances ({_PLAN_NAMES[plan.name]} plan; see paperkit docs costs):"]
     lines += [f"- {text}" for text in describe(plan)]
     lines += [
         "- Used up in time order: daily ones from 00:00 UTC, monthly ones from the 1st (UTC).",

@@ -24,7 +24,7 @@ import pandas as pd
 from paperkit.build import priced_logs, relative_to_spec
 from paperkit.errors import DataWarning
 from paperkit.logs import window
-from paperkit.measure.costs import NOT_COSTED, Basis, labels, source_label
+from paperkit.measure.costs import NOT_COSTED, Basis, labels, record_days, source_label
 from paperkit.measure.dev import cost_per_day
 from paperkit.paper.wording import count
 from paperkit.prices import pricing
@@ -47,8 +47,7 @@ AS_RECORDED = "as recorded"
 NOT_RECORDED = "not recorded"
 SOURCE = "paperkit costs"
 BREAKDOWN = "cost-breakdown.jsonl"
-_DATE = r"\d{4}-\d{2}-\d{2}"
-_PRICED = (pricing.PRICE_DATA, pricing.SPEC, pricing.LIST_PRICE)
+_PRICED = (pricing.PRICE_DATA, pricing.SPEC, pricing.LIST_PRICE, pricing.INVOCATION_ONLY)
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ class Cell:
     @property
     def lower_bound(self) -> bool:
         """True when the true cost may be higher: records unpriced, or Claude Code unknown."""
-        return self.basis.unpriced > 0 or self.how == NOT_RECORDED
+        return self.basis.lower_bound or self.how == NOT_RECORDED
 
 
 @dataclass(frozen=True)
@@ -132,7 +131,9 @@ class DailyCosts:
     def record(self, day: Day) -> dict[str, object]:
         """Return ``day`` as a ``cost-breakdown.jsonl`` record (what ``--write`` stores).
 
-        Costs are numbers, None for unknown; ``timestamp`` is the day's start in the spec's
+        Costs are numbers rounded to 12 significant digits (as results.json writes them: every
+        digit a real cost has, without the last-bit noise of adding floats, 0.0022609199999999996),
+        None for unknown; ``timestamp`` is the day's start in the spec's
         time zone, with its offset. ``other_cost`` is there only when the experiment has such
         records, and the totals after allowances only when they are applied.
         """
@@ -142,11 +143,11 @@ class DailyCosts:
         record: dict[str, object] = {"timestamp": start.isoformat(), "period": str(day.day)}
         for resource in RESOURCES:
             if resource != "other" or self.has_other:
-                record[f"{resource}_cost"] = day.cells[resource].usd
-        record["total_cost"] = day.total
+                record[f"{resource}_cost"] = _rounded(day.cells[resource].usd)
+        record["total_cost"] = _rounded(day.total)
         record["total_is_lower_bound"] = day.lower_bound
         if self.plan is not None:
-            record["total_after_allowances"] = day.total_after
+            record["total_after_allowances"] = _rounded(day.total_after)
             record["billing_plan"] = self.plan.name
         record["source"] = SOURCE
         return record
@@ -182,20 +183,6 @@ def daily_costs(spec: Spec, name: str) -> DailyCosts:
     )
 
 
-def record_days(frame: pd.DataFrame, timezone: str) -> pd.Series:
-    """Return the day of each ``cost-breakdown.jsonl`` record: what ``--write`` replaces.
-
-    ``period`` when it is a date (``2025-01-14``); otherwise (absent, or ``day_1`` as the
-    methodology writes it) the day of ``timestamp`` in ``timezone``.
-    """
-    text = frame["period"].astype(object).where(frame["period"].notna(), "").astype(str)
-    written = text.str.strip().where(text.str.strip().str.fullmatch(_DATE), None)
-    as_date = pd.to_datetime(written, format="%Y-%m-%d", errors="coerce")
-    local = frame["timestamp"].dt.tz_convert(timezone).dt.date
-    days = np.where(as_date.notna(), as_date.dt.date, local)
-    return pd.Series(days, index=frame.index, dtype=object)
-
-
 def _usage(ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """Return every costed record as (day, resource, cost, source, after-allowance columns)."""
     resources = labels(cf["resource"], "unspecified resource")
@@ -225,6 +212,7 @@ def _part(frame: pd.DataFrame, resource: pd.Series) -> pd.DataFrame:
             "priced": np.isin(source, _PRICED),
             "logged": source == pricing.LOGGED,
             "unpriced": source == pricing.UNPRICED,
+            "partial": source == pricing.INVOCATION_ONLY,
             "after": np.asarray(after, dtype=float),
             "after_lower": np.asarray(frame.get(AFTER_LOWER, np.zeros(n, bool)), dtype=bool),
             "over": np.asarray(frame.get(OVER, np.zeros(n, bool)), dtype=bool),
@@ -236,13 +224,13 @@ def _cells(usage: pd.DataFrame, *, allowances: bool) -> dict[tuple[date, str], C
     """Return the cell of each (day, resource) with records: sums and counts, grouped once."""
     grouped = usage.groupby(["day", "resource"], sort=True)
     sums = grouped[["usd", "after"]].sum(min_count=1)
-    counts = grouped[["priced", "logged", "unpriced", "over"]].sum()
+    counts = grouped[["priced", "logged", "unpriced", "partial", "over"]].sum()
     flags = grouped["after_lower"].any()
     cells = {}
     for key, s, c, flag in zip(
         sums.index, sums.itertuples(index=False), counts.itertuples(index=False), flags, strict=True
     ):
-        basis = Basis(int(c.priced), int(c.logged), int(c.unpriced))
+        basis = Basis(int(c.priced), int(c.logged), int(c.unpriced), int(c.partial))
         cells[key] = Cell(
             usd=_known(s.usd),
             how=source_label(basis, "priced"),
@@ -319,6 +307,11 @@ def _repeated_days(claude: pd.DataFrame, path: str) -> list[DataWarning]:
         )
         for line, day in claude.loc[~claude["first"], ["line", "day"]].itertuples(index=False)
     ]
+
+
+def _rounded(value: float | None) -> float | None:
+    """Return a cost to 12 significant digits (0.0022609199999999996 -> 0.00226092), or None."""
+    return None if value is None else float(f"{value:.12g}")
 
 
 def _known(value: float | None) -> float | None:

@@ -23,8 +23,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from paperkit.errors import PaperkitError, shown
+from paperkit.logs.fields import LOG_MD
 from paperkit.logs.files import text_problem
-from paperkit.logs.load import LOG_MD
 from paperkit.paper.render import render
 from paperkit.safepaths import check_name
 from paperkit.spec.load import DEFAULT_ROOT, Spec, load_spec

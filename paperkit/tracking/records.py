@@ -2,10 +2,10 @@
 
 Each kind of record goes to one file of the experiment's folder. Which fields a kind has is the
 layout ``paperkit.logs.load`` reads (a test keeps the two in step); which type a field has comes
-from the reader's own tables (``logs.NUMBERS``, ``logs.MONEY``, ``logs.DURATIONS``), so a value that
-passes here is one the reader takes without a skip or a warning. The writer is stricter than the
-reader: it writes one canonical form of each value (whole numbers, money as a JSON number,
-timestamps in UTC ending in ``Z``), so what it writes reads back exactly.
+from the reader's own tables (``paperkit.logs.fields``: ``NUMBERS``, ``MONEY``, ``DURATIONS``),
+so a value that passes here is one the reader takes without a skip or a warning. The writer is
+stricter than the reader: it writes one canonical form of each value (whole numbers, money as a
+JSON number, timestamps in UTC ending in ``Z``), so what it writes reads back exactly.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from paperkit.errors import PaperkitError
-from paperkit.logs import judgements
-from paperkit.logs import load as logs
+from paperkit.logs import fields as logs
 from paperkit.logs.durations import parse_minutes
 from paperkit.logs.files import FIRST_YEAR, LAST_YEAR, text_problem
 from paperkit.spec.yamlnodes import suggest
@@ -344,7 +343,7 @@ def _score(value: object) -> int | float | None:
 
 def _preference(value: object) -> str | None:
     word = value.strip().lower() if isinstance(value, str) else None
-    return word if word in judgements.PREFERENCES else None
+    return word if word in logs.PREFERENCES else None
 
 
 _CONVERTERS: dict[str, Callable[[object], object]] = {

@@ -3,7 +3,8 @@
 ``paperkit costs --write`` records each day's costs. A day already in the file (by ``period``
 when it is a date, else by the day of ``timestamp`` in the spec's time zone: the rule of
 ``paperkit.tracking.daily.record_days``) has its first line replaced in place; a day not in it is
-appended, in date order. Every other line is kept byte for byte, blank and unreadable lines
+put before the first line of a later day (appended when there is none), so a file in date order
+stays in date order. Every other line is kept byte for byte, blank and unreadable lines
 included, so no input is ever lost. Further lines of a written day are kept and reported, except
 exact copies (same bytes, surrounding whitespace aside) of the line replaced or of the new line,
 which are removed: they hold nothing the file does not keep, and a copy of the old line would
@@ -138,10 +139,32 @@ def _merge(
     added = sorted(day for day in lines if day not in first)
     if added:
         # The last segment is b"" when the file ends with a newline; else its last line gets one.
-        body = out[:-1] if out and out[-1] == b"" else out
-        out = [*body, *(lines[day] for day in added), b""]
+        day_of = {segment.strip(): day for segment, day in zip(segments, days, strict=True) if day}
+        day_of.update({line.strip(): day for day, line in lines.items()})
+        out = _insert_in_date_order(out, day_of, [(day, lines[day]) for day in added])
     replaced = tuple(sorted(first))
     return (replaced, tuple(added), tuple(kept), tuple(removed)), out
+
+
+def _insert_in_date_order(
+    out: list[bytes], day_of: Mapping[bytes, date], new: list[tuple[date, bytes]]
+) -> list[bytes]:
+    """Return ``out`` with each new day's line before the first kept line of a later day.
+
+    A file kept in date order stays so; lines without a day (blank, unreadable) keep their place
+    among their neighbours. ``day_of`` gives the day of each line (by its stripped bytes). The
+    file ends with a newline afterwards.
+    """
+    body = out[:-1] if out and out[-1] == b"" else list(out)
+    result: list[bytes] = []
+    pending = list(new)  # sorted by day
+    for segment in body:
+        day = day_of.get(segment.strip())
+        while pending and day is not None and pending[0][0] < day:
+            result.append(pending.pop(0)[1])
+        result.append(segment)
+    result.extend(line for _, line in pending)
+    return [*result, b""]
 
 
 def _locked(path: Path) -> AbstractContextManager[int]:
