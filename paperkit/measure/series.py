@@ -20,7 +20,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from paperkit.measure.costs import NOT_COSTED, labels
+from paperkit.measure.costs import NOT_COSTED, labels, record_days
 from paperkit.prices.pricing import UNPRICED
 
 DAILY_LIMIT = 31  # periods of more days than this are grouped by week
@@ -28,7 +28,6 @@ WEEKLY_LIMIT = 182  # periods of more days than this (26 weeks) are grouped by m
 DAY, WEEK, MONTH = "day", "week", "month"
 MIN_RECORDS = 5  # fewest records a bucket's p50 and p95 are computed from
 RESOURCES = ("worker_ai", "workflows", "d1", "kv", "r2", "other")
-_DATE = r"\d{4}-\d{2}-\d{2}"
 
 
 @dataclass(frozen=True)
@@ -99,20 +98,6 @@ def _day_numbers(stamps: pd.Series, timezone: str) -> np.ndarray:
     local = stamps.dt.tz_convert(timezone).dt.tz_localize(None)
     days = local.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
     return days.astype(np.int64)
-
-
-def breakdown_days(frame: pd.DataFrame, timezone: str) -> pd.Series:
-    """Return the day of each ``cost-breakdown.jsonl`` record.
-
-    ``period`` when it is a date (``2025-01-14``); otherwise (absent, or ``day_1`` as the
-    methodology writes it) the day of ``timestamp`` in ``timezone``.
-    """
-    text = frame["period"].astype(object).where(frame["period"].notna(), "").astype(str)
-    written = text.str.strip().where(text.str.strip().str.fullmatch(_DATE), None)
-    as_date = pd.to_datetime(written, format="%Y-%m-%d", errors="coerce")
-    local = frame["timestamp"].dt.tz_convert(timezone).dt.date
-    days = np.where(as_date.notna(), as_date.dt.date, local)
-    return pd.Series(days, index=frame.index, dtype=object)
 
 
 def _bucket_of(days: np.ndarray, bucket: str) -> np.ndarray:
@@ -238,7 +223,7 @@ def trends(
     wf_days = _day_numbers(wf["timestamp"], timezone)
     cf_days = _day_numbers(cf["timestamp"], timezone)
     cb_days = np.array(
-        [d.toordinal() - _EPOCH for d in breakdown_days(breakdown, timezone)], dtype=np.int64
+        [d.toordinal() - _EPOCH for d in record_days(breakdown, timezone)], dtype=np.int64
     )
     bucket, order = _buckets([ai_days, wf_days, cf_days, cb_days])
     ai_b, wf_b, cf_b = (_bucket_of(d, bucket) for d in (ai_days, wf_days, cf_days))
