@@ -6,7 +6,9 @@ Each test is one reproduction from issue 15, run through the command line as a u
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -257,11 +259,22 @@ def test_a_fifo_named_like_a_log_is_refused(project: Path) -> None:
 
 
 def test_a_device_named_like_a_log_is_refused(project: Path) -> None:
-    (project / "runs" / "exp" / "log.md").symlink_to("/dev/zero")
+    # A device inside the folder (root may make one; git cannot hold one, but a link can).
+    os.mknod(project / "runs" / "exp" / "log.md", 0o600 | stat.S_IFCHR, os.makedev(1, 5))
     result = run("build", "exp")  # /dev/zero would never end
     assert result.exit_code == 1
     assert result.stderr.startswith(
         "runs/exp/log.md: refusing to read: not a regular file (a device)"
+    )
+
+
+def test_a_log_linked_to_a_device_is_refused_before_it_is_opened(project: Path) -> None:
+    (project / "runs" / "exp" / "log.md").symlink_to("/dev/zero")
+    result = run("build", "exp")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "runs/exp/log.md: refusing to read through a symlink to /dev/zero, outside the "
+        "experiment's folder"
     )
 
 
@@ -300,11 +313,13 @@ def test_costs_write_refuses_a_breakdown_that_links_out_of_the_folder(project: P
     (project / "runs" / "exp" / "cost-breakdown.jsonl").symlink_to(outside)
     result = run("costs", "exp", "--write")
     assert result.exit_code == 1
+    # Refused when the logs are read, before anything is written: the link is not even read.
     assert result.stderr.splitlines()[-1] == (
-        f"runs/exp/cost-breakdown.jsonl: refusing to rewrite through a symlink to "
-        f"{outside.as_posix()}, outside the experiment's folder runs/exp; replace the link with "
-        "a regular file (see paperkit docs security)"
+        f"runs/exp/cost-breakdown.jsonl: refusing to read through a symlink to "
+        f"{outside.as_posix()}, outside the experiment's folder; put the file itself in the "
+        "folder (see paperkit docs security)"
     )
+    assert "TOKEN=abc" not in result.stderr + result.stdout
     assert (project / "runs" / "exp" / "cost-breakdown.jsonl").is_symlink()
     assert outside.read_text() == '{"secret": "TOKEN=abc"}\n'
 
@@ -317,3 +332,36 @@ def test_a_fifo_spec_is_refused(project: Path) -> None:
         "fifo.yaml: not a regular file; paperkit reads the spec only from a file (see "
         "paperkit docs security)\n"
     )
+
+
+# --- reading: never through a symlink out of the experiment's folder -------------------------
+
+
+@pytest.mark.parametrize("name", ["worker-ai.jsonl", "log.md", "claude-code.jsonl"])
+def test_build_refuses_to_read_a_log_that_links_out_of_the_folder(project: Path, name: str) -> None:
+    # A pull request can commit a link named like a log to a file of the machine that builds it.
+    secret = project.parent / "secret.txt"
+    secret.write_text('{"timestamp": "2025-01-14T10:00:00Z", "model": "TOKEN=hunter2"}\n')
+    target = project / "runs" / "exp" / name
+    target.unlink(missing_ok=True)
+    target.symlink_to(secret)
+    result = run("build", "exp")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"runs/exp/{name}: refusing to read through a symlink to {secret.as_posix()}, outside "
+        "the experiment's folder"
+    )
+    assert "hunter2" not in result.stderr + result.stdout
+    assert not (project / "runs" / "exp" / "PAPER.md").exists()
+
+
+def test_a_log_linked_inside_the_folder_is_read(project: Path) -> None:
+    folder = project / "runs" / "exp"
+    (folder / "worker-ai.jsonl").unlink(missing_ok=True)
+    (folder / "calls-2025.jsonl").write_text(
+        '{"timestamp": "2025-01-14T10:00:00Z", "model": "@cf/meta/llama-3.1-8b-instruct"}\n'
+    )
+    (folder / "worker-ai.jsonl").symlink_to("calls-2025.jsonl")
+    result = run("build", "exp")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((folder / "results.json").read_text())["metrics"]["ai.calls"] == 1

@@ -66,6 +66,7 @@ def load_analytics(
     if not path.is_file():
         return None
     shown = display_path(path)
+    files.check_within(folder, path, shown)
     data = files.read_log(path, shown)  # a device or a file over 2 GiB is refused
     warnings: list[DataWarning] = []
     datasets: dict[str, dict[str, Any]] = {}

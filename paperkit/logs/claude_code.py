@@ -19,6 +19,7 @@ import pandas as pd
 
 from paperkit.errors import DataWarning, PaperkitError
 from paperkit.logs import sanity, values
+from paperkit.logs.files import check_within
 from paperkit.logs.jsonl import read_jsonl
 from paperkit.logs.load import FileStats
 from paperkit.logs.window import Window
@@ -71,6 +72,7 @@ def load_claude_code(
     if not path.exists():
         return None
     where = (display_path or str)(path)
+    check_within(folder, path, where)
     try:
         raw = read_jsonl(path, text_columns=list(_TEXT))
     except OSError as error:

@@ -52,6 +52,23 @@ def check_regular(path: Path, where: str | None = None, *, what: str = "read") -
         raise PaperkitError(not_regular(mode, what), where or str(path))
 
 
+def check_within(folder: Path, path: Path, where: str | None = None) -> None:
+    """Refuse to read ``path`` when it is a symlink (or under one) that leads out of ``folder``.
+
+    A pull request can commit a symlink named like a log that points at a file of the machine
+    that builds it; read, its lines would land in the paper and its warnings. A link to a file
+    inside the folder is read as usual; a missing file is fine (nothing is read).
+    """
+    real_folder = os.path.realpath(folder)
+    real = os.path.realpath(path)
+    if real != real_folder and not real.startswith(real_folder.rstrip(os.sep) + os.sep):
+        raise PaperkitError(
+            f"refusing to read through a symlink to {Path(real).as_posix()}, outside the "
+            "experiment's folder; put the file itself in the folder (see paperkit docs security)",
+            where or str(path),
+        )
+
+
 def read_log(path: Path, where: str | None = None) -> bytes:
     """Return the bytes of the log at ``path``, refusing what is not a regular file or too big.
 

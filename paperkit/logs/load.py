@@ -25,6 +25,7 @@ import pandas as pd
 from paperkit.errors import DataWarning, PaperkitError
 from paperkit.logs import files, judgements, sanity, values
 from paperkit.logs.fields import DURATIONS, FLAGS, LOG_MD, MONEY, NUMBERS, SIGNED
+from paperkit.logs.files import check_within
 from paperkit.logs.jsonl import RawFile, read_jsonl
 from paperkit.logs.parquet import read_parquet
 from paperkit.logs.sessionlog import Session, read_sessions
@@ -157,6 +158,8 @@ def load_logs(
     records = 0
     for name, layout in _LAYOUTS.items():
         parts = log_parts(folder, name)
+        for part in parts:
+            check_within(folder, part, show(part))
         if progress is not None:
             for part in parts:
                 progress(show(part), records)
@@ -166,6 +169,7 @@ def load_logs(
         warnings += found
         records += stats.records
     path = folder / LOG_MD
+    check_within(folder, path, show(path))
     sessions, files[LOG_MD], found = _load_log_md(path, show(path))
     warnings += found
     if progress is not None:
