@@ -394,7 +394,7 @@ def diff(
 @click.option(
     "--force",
     is_flag=True,
-    help="Overwrite an index block edited by hand, saving the old file as .bak.",
+    help="Overwrite an index block edited by hand, keeping the old file as .bak (or .bak.2...).",
 )
 def index_command(spec_path: Path, output: Path | None, check: bool, force: bool) -> None:
     """Write the index of every experiment: EXPERIMENTS.md beside the spec.

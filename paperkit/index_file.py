@@ -15,12 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from paperkit.atomic import write_atomic
+from paperkit.atomic import write_atomic, write_new
 from paperkit.build import Built, build_each, find_experiment
 from paperkit.errors import PaperkitError, shown
 from paperkit.paper.blocks import merge, parse, wrap
 from paperkit.paper.index import Entry, render_index
 from paperkit.paper.update import BACKUP_SUFFIX
+from paperkit.safepaths import check_inside, check_regular
 from paperkit.spec.types import Spec
 
 INDEX_NAME = "EXPERIMENTS.md"
@@ -79,6 +80,11 @@ def plan_index(path: Path, found: list[Entry], *, force: bool = False) -> IndexU
     """Return the index file's new text, merged into the existing file around its block."""
     block = wrap(BLOCK, render_index(found))
     failed = tuple(f"{e.name}: {e.error}" for e in found if e.results is None)
+    # Neither read nor written through a link out of its folder, nor a FIFO or a device: a
+    # pull request could otherwise have the index (or its backup) copy a file of the machine.
+    for target in (path, path.with_name(path.name + BACKUP_SUFFIX)):
+        check_inside(path.parent, target, what="read or write", folder_is="the index's folder")
+    check_regular(path, what="read the index")
     try:
         # From the bytes: a text read would turn the user's CRLF and lone CR into LF.
         old = path.read_bytes().decode("utf-8") if path.exists() else None
@@ -106,8 +112,8 @@ def plan_index(path: Path, found: list[Entry], *, force: bool = False) -> IndexU
 def write_index(update: IndexUpdate) -> None:
     """Write the index when it changes (atomically), saving the old file first if asked."""
     if update.backup and update.old is not None:
-        backup = update.path.with_name(update.path.name + BACKUP_SUFFIX)
-        write_atomic(backup, update.old.encode("utf-8"))
+        # A new file (.bak, or .bak.2...): an earlier backup is never overwritten.
+        write_new(update.path.with_name(update.path.name + BACKUP_SUFFIX), update.old.encode())
     if update.changed:
         write_atomic(update.path, update.text.encode("utf-8"))
 

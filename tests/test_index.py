@@ -138,3 +138,34 @@ def test_an_experiment_that_does_not_build_gets_a_row_saying_so(tmp_path: Path) 
     text = (tmp_path / "EXPERIMENTS.md").read_text(encoding="utf-8")
     assert "build failed: where.model: no record has model 'nope'" in text
     assert "| 8 | [Second" in text  # the others are still listed
+
+
+def test_a_second_forced_index_keeps_the_first_backup(tmp_path: Path) -> None:
+    spec = _tree(tmp_path)
+    index = tmp_path / "EXPERIMENTS.md"
+    assert _invoke("index", "--spec", spec).exit_code == 0
+    first = index.read_text(encoding="utf-8").replace("| 7 |", "| 70 |")
+    index.write_text(first, encoding="utf-8")
+    assert _invoke("index", "--force", "--spec", spec).exit_code == 0
+    second = index.read_text(encoding="utf-8").replace("| 7 |", "| 71 |")
+    index.write_text(second, encoding="utf-8")
+    assert _invoke("index", "--force", "--spec", spec).exit_code == 0
+    assert (tmp_path / "EXPERIMENTS.md.bak").read_text(encoding="utf-8") == first
+    assert (tmp_path / "EXPERIMENTS.md.bak.2").read_text(encoding="utf-8") == second
+
+
+@pytest.mark.parametrize("name", ["EXPERIMENTS.md", "EXPERIMENTS.md.bak"])
+def test_the_index_is_never_read_or_written_through_a_link_out_of_its_folder(
+    tmp_path: Path, name: str
+) -> None:
+    project = tmp_path / "repo"
+    project.mkdir()
+    spec = _tree(project)
+    outside = tmp_path / "secret.md"
+    outside.write_text("someone else's file\n", encoding="utf-8")
+    (project / name).symlink_to(outside)
+    result = _invoke("index", "--force", "--spec", spec)
+    assert result.exit_code == 1
+    assert f"refusing to read or write through a symlink to {outside.as_posix()}" in result.stderr
+    assert outside.read_text(encoding="utf-8") == "someone else's file\n"
+    assert not (project / "EXPERIMENTS.md.bak").is_file() or name == "EXPERIMENTS.md.bak"
