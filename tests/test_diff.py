@@ -348,3 +348,22 @@ def test_a_spec_outside_git_is_a_clear_error(
     )
     assert result.exit_code == 1
     assert "experiments.yaml: not inside a git repository, so there is no revision" in result.stderr
+
+
+def test_the_bounds_results_json_names_are_the_lower_bounds() -> None:
+    from paperkit.paper.diff_costs import lower_bounds
+
+    # A Workflows cost that leaves CPU time out is a lower bound; a cost reduction computed
+    # from such a cost is an upper one, which is not a lower bound.
+    doc = {
+        "metrics": {"ai.unpriced_calls": 0},
+        "bounds": {
+            "workflows.cost_usd": {"side": "lower", "why": "25 records without cpu_ms"},
+            "cost.total_usd": {"side": "lower", "why": "25 records without cpu_ms"},
+            "comparison.cost_reduction": {"side": "upper", "why": "25 records without cpu_ms"},
+        },
+    }
+    assert lower_bounds(doc) == {"workflows.cost_usd", "cost.total_usd"}
+    # An older results.json, with no "bounds": its counts tell.
+    old = {"metrics": {"ai.unpriced_calls": 3}, "costs": {"lower_bound": True}}
+    assert "ai.cost_usd" in lower_bounds(old) and "cost.per_unit_usd" in lower_bounds(old)

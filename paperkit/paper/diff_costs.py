@@ -27,9 +27,19 @@ class CostChange:
 def lower_bounds(doc: Mapping[str, Any]) -> set[str]:
     """Return the cost metrics of a results.json that are only lower bounds.
 
-    Unpriced Workers AI calls make the Worker AI cost and every total built on it a lower
-    bound; any unpriced usage record (``costs.lower_bound``) makes the totals one.
+    A results.json names them under ``bounds`` (unpriced records, Workflows runs without
+    ``cpu_ms``, days or requests of Claude Code without a cost). For an older one without it:
+    unpriced Workers AI calls make the Worker AI cost and every total built on it a lower
+    bound, and any unpriced usage record (``costs.lower_bound``) makes the totals one.
     """
+    bounds = doc.get("bounds")
+    if isinstance(bounds, Mapping):  # results.json says which values are bounds, and of which side
+        return {
+            name
+            for name, b in bounds.items()
+            if isinstance(b, Mapping) and b.get("side") == "lower"
+        }
+    # An older results.json without ``bounds``: what its counts tell.
     metrics, costs = doc.get("metrics") or {}, doc.get("costs") or {}
     found = set()
     if metrics.get("ai.unpriced_calls"):
