@@ -8,6 +8,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import click
+
 from paperkit.build import BuildResult, render_experiment
 from paperkit.spec.load import load_spec
 
@@ -52,3 +54,19 @@ def wilson_by_hand(successes: int, n: int, z: float) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / denominator
     half = z / denominator * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     return max(centre - half, 0.0), min(centre + half, 1.0)
+
+
+def command_paths(group: click.Command, path: list[str] | None = None) -> list[list[str]]:
+    """Return the path of every command under ``group``, itself included (``[]`` for it).
+
+    list_commands/get_command, not ``.commands``: a lazy command is there only once loaded.
+    """
+    path = path or []
+    found = [path]
+    if isinstance(group, click.Group):
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None
+            found += command_paths(command, [*path, name])
+    return found

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 from click.testing import CliRunner
 
@@ -18,24 +17,12 @@ from paperkit.errors import PaperkitError
 from paperkit.paper.render import FILTERS
 from paperkit.spec.load import load_spec
 from paperkit.spec.schema import spec_schema
+from tests.helpers import command_paths
 
 CLI_DOC = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
 
 
-def _commands(group: click.Command, path: list[str]) -> list[list[str]]:
-    """Return the path of every command under ``group``, itself included."""
-    found = [path]
-    if isinstance(group, click.Group):
-        # list_commands/get_command, not .commands: a lazy command is there only once loaded.
-        ctx = click.Context(group)
-        for name in group.list_commands(ctx):
-            command = group.get_command(ctx, name)
-            assert command is not None
-            found += _commands(command, [*path, name])
-    return found
-
-
-@pytest.mark.parametrize("command", _commands(cli, []), ids=" ".join)
+@pytest.mark.parametrize("command", command_paths(cli), ids=" ".join)
 def test_help_is_quoted_verbatim_in_docs(command: list[str]) -> None:
     # Wrapped as click wraps for a real terminal (80 columns less its 2-column margin).
     result = CliRunner().invoke(cli, [*command, "--help"], terminal_width=78)

@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner, Result
-from helpers import build
+from helpers import build, command_paths
 
 from paperkit.cli import cli
 
@@ -61,23 +60,12 @@ def test_a_misspelled_experiment_gets_a_did_you_mean(project: Path) -> None:
     )
 
 
-def _every_command(group: click.Command, path: list[str]) -> list[list[str]]:
-    found = [path]
-    if isinstance(group, click.Group):
-        ctx = click.Context(group)
-        for name in group.list_commands(ctx):
-            command = group.get_command(ctx, name)
-            assert command is not None
-            found += _every_command(command, [*path, name])
-    return found
-
-
 @pytest.mark.parametrize("width", [60, 78, 80, 100, 120])
 def test_no_help_text_is_cut_mid_word(width: int) -> None:
     # click wraps at hyphens: "--cost-estimate" in a help text came out as "--cost-" and
     # "estimate" on two lines. A line ending in a letter and a hyphen is such a cut.
     cut = []
-    for path in _every_command(cli, []):
+    for path in command_paths(cli):
         output = CliRunner().invoke(cli, [*path, "--help"], terminal_width=width).output
         cut += [(path, line) for line in output.splitlines() if re.search(r"[A-Za-z]-$", line)]
     assert cut == []
@@ -121,7 +109,7 @@ def test_an_unknown_page_names_the_closest() -> None:
 def test_no_help_text_cites_a_repository_path() -> None:
     # "docs/metrics.md" is a path a user who installed a wheel does not have.
     cited = []
-    for path in _every_command(cli, []):
+    for path in command_paths(cli):
         output = CliRunner().invoke(cli, [*path, "--help"], terminal_width=200).output
         cited += [(path, line) for line in output.splitlines() if "docs/" in line]
     assert cited == []
