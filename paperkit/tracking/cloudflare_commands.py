@@ -7,6 +7,7 @@ shell history and CI logs), each command calls one importer and prints one summa
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,34 @@ if TYPE_CHECKING:
 # and the light commands start without it (tests/test_startup.py).
 
 _FOLDER = click.Path(path_type=Path, file_okay=False)
+
+
+def _import_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options both imports share: the window, saved responses, the spec (in this order)."""
+    for option in reversed(
+        (
+            click.option(
+                "--since",
+                metavar="DATE",
+                help="First day (or ISO time); default: the spec's start.",
+            ),
+            click.option(
+                "--until", metavar="DATE", help="Last day, inclusive (or ISO time); default: end."
+            ),
+            click.option(
+                "--save-responses", "save", type=_FOLDER, help="Also keep every raw response here."
+            ),
+            click.option(
+                "--from-responses",
+                "replay",
+                type=_FOLDER,
+                help="Read saved responses; use no network.",
+            ),
+            SPEC_OPTION,
+        )
+    ):
+        command = option(command)
+    return command
 
 
 def _api(save: Path | None, replay: Path | None, permission: str) -> CloudflareAPI:
@@ -47,13 +76,7 @@ def _api(save: Path | None, replay: Path | None, permission: str) -> CloudflareA
     short_help="Import Cloudflare's GraphQL Analytics for an experiment's window.",
 )
 @click.argument("name")
-@click.option("--since", metavar="DATE", help="First day (or ISO time); default: the spec's start.")
-@click.option("--until", metavar="DATE", help="Last day, inclusive (or ISO time); default: end.")
-@click.option("--save-responses", "save", type=_FOLDER, help="Also keep every raw response here.")
-@click.option(
-    "--from-responses", "replay", type=_FOLDER, help="Read saved responses; use no network."
-)
-@SPEC_OPTION
+@_import_options
 def cloudflare(
     name: str,
     since: str | None,
@@ -91,13 +114,7 @@ def cloudflare(
 )
 @click.argument("name")
 @click.option("--workflow", required=True, help="The Workflow's name, as in wrangler.toml.")
-@click.option("--since", metavar="DATE", help="First day (or ISO time); default: the spec's start.")
-@click.option("--until", metavar="DATE", help="Last day, inclusive (or ISO time); default: end.")
-@click.option("--save-responses", "save", type=_FOLDER, help="Also keep every raw response here.")
-@click.option(
-    "--from-responses", "replay", type=_FOLDER, help="Read saved responses; use no network."
-)
-@SPEC_OPTION
+@_import_options
 def cloudflare_workflows(
     name: str,
     workflow: str,
