@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from paperkit.errors import PaperkitError
 
@@ -75,6 +78,17 @@ def read_log(path: Path, where: str | None = None) -> bytes:
     Raises ``PaperkitError`` (located at ``where``, default the path) for a FIFO, a device or
     a file over ``MAX_LOG_BYTES``; ``OSError`` when it cannot be read.
     """
+    with open_log(path, where) as handle:
+        return handle.read()
+
+
+@contextmanager
+def open_log(path: Path, where: str | None = None) -> Iterator[BinaryIO]:
+    """Open the log at ``path`` to read its bytes, refusing what ``read_log`` refuses.
+
+    For a reader that takes a large log a piece at a time, so its memory does not grow with
+    the file.
+    """
     where = where or str(path)
     check_regular(path, where)
     with open(path, "rb") as handle:
@@ -88,7 +102,7 @@ def read_log(path: Path, where: str | None = None) -> bytes:
                 "each part as an experiment of its own",
                 where,
             )
-        return handle.read()
+        yield handle
 
 
 def text_problem(text: str) -> str | None:

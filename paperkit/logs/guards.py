@@ -50,17 +50,22 @@ _FULL_DATE = r"^\s*\d{4}-\d{2}-\d{2}(?:[T ]|\s*$)"
 def too_deep(lines: list[bytes]) -> dict[int, str]:
     """Return the index and skip reason of each line nested deeper than ``MAX_DEPTH``.
 
-    The count of ``[`` and ``{`` in a line bounds its depth from above, and is counted for all
-    lines at once; only a line with more than ``MAX_DEPTH`` of them is measured exactly, with
-    text inside strings left out.
+    The count of ``[`` and ``{`` in a line bounds its depth from above. The file's count, less
+    one for each other line that starts with one, bounds every line's (a log of flat records
+    stops there); past that, the count is taken line by line, and only a line with more than
+    ``MAX_DEPTH`` of them is measured exactly, with text inside strings left out. ``lines`` are
+    non-blank.
     """
     if not lines:
         return {}
-    data = np.frombuffer(b"".join(lines), dtype=np.uint8)
-    # Where the openers are (a few per record, so a small array), then how many per line.
-    where = np.flatnonzero((data == _OPEN[0]) | (data == _OPEN[1]))
-    if len(where) <= MAX_DEPTH:
+    data = b"".join(lines)
+    openers = data.count(_OPEN[:1]) + data.count(_OPEN[1:])
+    # A line that opens with a bracket has at least that one, so a line holds at most the
+    # file's openers less one for each other such line: usually 1 (no line can be too deep).
+    starts = sum(1 for line in lines if line[0] in _OPEN)
+    if openers - starts + 1 <= MAX_DEPTH:
         return {}
+    where = np.flatnonzero(np.isin(np.frombuffer(data, dtype=np.uint8), list(_OPEN)))
     bounds = np.cumsum([0] + [len(line) for line in lines])
     per_line = np.diff(np.searchsorted(where, bounds))
     found = {}

@@ -1,16 +1,19 @@
 """One JSONL file as a DataFrame, with the lines that could not be read reported by number.
 
-The normal path hands every non-blank line to pyarrow's JSON reader in one call. When that reader
-refuses (a bad line, a value whose type changes between rows), the line it names goes to the rare
-path, ``json.loads``, which says what is wrong with it or keeps it, and pyarrow reads the lines
-around it again; so a few bad lines cost a few more pyarrow reads, not a Python loop over the
-file. Past ``_RETRIES`` refusals, or where pyarrow reads nested objects, lines go the rare path.
-Either way the frame is the same: a column is ``float64`` when its values are all numbers, else
-``object`` with ``None`` for missing; columns in the order ``line``, ``text_columns``, then first
-appearance.
+The file is read a chunk of whole lines at a time (``CHUNK_BYTES``), on two threads, so its
+bytes are never all in memory at once. The normal path hands every non-blank line of a chunk to
+pyarrow's JSON reader in one call. When that reader refuses (a bad line, a value whose type
+changes between rows), the line it names goes to the rare path, ``json.loads``, which says what
+is wrong with it or keeps it, and pyarrow reads the lines around it again; so a few bad lines
+cost a few more pyarrow reads, not a Python loop over the file. Past ``_RETRIES`` refusals in a
+chunk, or where pyarrow reads nested objects, lines go the rare path. Either way the frame is
+the same: a column is ``float64`` when its values are all numbers, else ``object`` with
+``None`` for missing (equal strings sharing one object); columns in the order ``line``,
+``text_columns``, then first appearance.
 
 A line that repeats an earlier one byte for byte (a write logged twice) is read once: the first
-is kept, each repeat is reported. Repeats are found by hashing all lines at once.
+is kept, each repeat is reported. Every line is hashed as it is read; only when two hashes are
+equal are those lines read again and compared byte for byte, wherever they are in the file.
 """
 
 from __future__ import annotations
@@ -20,17 +23,20 @@ import io
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pj
 
-from paperkit.errors import DataWarning
+from paperkit.errors import DataWarning, PaperkitError
 from paperkit.logs import files, guards
 
 _BOM = b"\xef\xbb\xbf"
@@ -38,7 +44,9 @@ _BOM = b"\xef\xbb\xbf"
 # "Column(/name) changed from string to number in row N".
 _STRING_TO_NUMBER = re.compile(r"Column\(/([^)/]*)\) changed from string to number")
 _ROW = re.compile(r" in row (\d+)$")  # which row pyarrow refused, counted from its block's start
-_RETRIES = 32  # refused pyarrow reads before the rest of the file is read line by line
+_RETRIES = 32  # refused pyarrow reads before the rest of a chunk is read line by line
+CHUNK_BYTES = 16 * 2**20  # a file is read this much at a time
+_AHEAD = 3  # chunks read or being read at once
 _JSON_TYPES = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
@@ -67,7 +75,9 @@ class _Piece:
     columns: dict[str, pa.ChunkedArray | list]
 
 
-def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
+def read_jsonl(
+    path: Path, *, text_columns: Sequence[str], chunk_bytes: int = CHUNK_BYTES
+) -> RawFile:
     """Return the records of the JSONL file at ``path`` (``OSError`` if it cannot be read).
 
     JSON strings stay Python ``str`` (pyarrow alone would turn ISO dates into timestamps), JSON
@@ -75,65 +85,161 @@ def read_jsonl(path: Path, *, text_columns: Sequence[str]) -> RawFile:
     record has them. Skipped lines are reported as ``DataWarning(str(path), line, reason)``, and
     so is each line that repeats an earlier one (its bytes, trimmed, are the same): that line is
     neither a record nor a skip, whatever the line it repeats is.
+
+    The file is read ``chunk_bytes`` at a time (whole lines each), two pieces at once, so
+    memory holds the records and a few pieces, never the whole file.
     """
-    read = files.read_log(path)
-    digest = hashlib.sha256(read).hexdigest()
-    written = read.removeprefix(_BOM)
-    data = guards.quote_nan(_quote_numbers(written, text_columns))
-    numbered = [
-        (number, line) for number, raw in enumerate(data.split(b"\n"), 1) if (line := raw.strip())
-    ]
-    numbers = [number for number, _ in numbered]
-    lines = [line for _, line in numbered]
-    del numbered  # a large log's copies go as soon as they are not needed: memory is the limit
-    count = len(lines)
+    digest = hashlib.sha256()
+    with files.open_log(path) as handle:
+        chunks = list(_each(_chunks(handle, chunk_bytes, digest), text_columns))
+    count = sum(len(chunk.numbers) for chunk in chunks)
+    pieces = [piece for chunk in chunks for piece in chunk.pieces]
+    skipped = [skip for chunk in chunks for skip in chunk.skipped]
     repeated: tuple[DataWarning, ...] = ()
-    if (first := _repeats(written, lines)) is not None:  # the rare path
-        copies = np.flatnonzero(first != np.arange(count))
+    hashes = np.concatenate([chunk.hashes for chunk in chunks])
+    if pd.Series(hashes).duplicated().any():  # the rare path: some lines may repeat others
+        numbers = np.concatenate([chunk.numbers for chunk in chunks])
+        copies = _copies(path, numbers[pd.Series(hashes).duplicated(keep=False).to_numpy()])
         message = "repeats line {} byte for byte; counted once"
         repeated = tuple(
-            DataWarning(str(path), numbers[row], message.format(numbers[first[row]]))
-            for row in copies
+            DataWarning(str(path), line, message.format(first)) for line, first in copies
         )
-        unique = np.flatnonzero(first == np.arange(count))
-        numbers = [numbers[row] for row in unique]
-        lines = [lines[row] for row in unique]
-    del read, written, data  # every line is in ``lines`` now
-    deep = guards.too_deep(lines)
-    if deep:  # the rare path: skipped before any parser sees them
-        rows = [row for row in range(len(lines)) if row not in deep]
-        deep_skips = [(numbers[row], reason) for row, reason in deep.items()]
-        numbers, lines = [numbers[row] for row in rows], [lines[row] for row in rows]
-    pieces, skipped = _read(lines, text_columns)
-    del lines
+        drop = np.array([line for line, _ in copies], dtype=np.int64)
+        pieces = [_without(piece, drop) for piece in pieces]
+        skipped = [(line, reason) for line, reason in skipped if line not in set(drop.tolist())]
+    del chunks
     names = dict.fromkeys(name for piece in pieces for name in piece.columns)
     columns = {
         name: _column([piece.columns.get(name, len(piece.rows)) for piece in pieces])
         for name in names
     }
-    kept = [numbers[row] for piece in pieces for row in piece.rows]
-    located = [(numbers[row], reason) for row, reason in skipped]
-    if deep:
-        located = sorted(located + deep_skips)
-    warnings = tuple(DataWarning(str(path), number, reason) for number, reason in located)
-    return RawFile(_frame(columns, kept, text_columns), count, warnings, repeated, digest)
+    kept = np.concatenate([np.asarray(piece.rows, dtype=np.int64) for piece in pieces] or [[]])
+    warnings = tuple(DataWarning(str(path), line, reason) for line, reason in sorted(skipped))
+    frame = _frame(columns, kept, text_columns)
+    del pieces, columns
+    # pyarrow's allocator keeps what it freed for its next use; what follows is numpy's, so
+    # the memory of the pieces goes back to the system now, or it would add to the peak.
+    pa.default_memory_pool().release_unused()
+    return RawFile(frame, count, warnings, repeated, digest.hexdigest())
 
 
-def _repeats(written: bytes, lines: list[bytes]) -> np.ndarray | None:
-    """Return, for each of ``lines``, the index of the first line written with the same bytes
-    (its own index when it is the first); None when no line repeats another, the normal case.
+@dataclass(frozen=True)
+class _Chunk:
+    """What one piece of a file gave: the line numbers of its non-blank lines, a hash of each
+    line (to find repeats across pieces), its records and its skipped lines, by line number."""
 
-    ``lines`` are the file's non-blank lines after ``_quote_numbers``, which may make different
-    lines equal (``"cost_estimate":0.5`` and ``"cost_estimate":"0.5"``) but never equal lines
-    different, and keeps every line where it is. So the lines as written are split and compared
-    only when some quoted lines repeat; the normal path costs one hash of every line.
+    numbers: np.ndarray
+    hashes: np.ndarray
+    pieces: list[_Piece]
+    skipped: list[tuple[int, str]]
+
+
+def _chunks(handle: BinaryIO, size: int, digest: Any) -> Iterator[tuple[int, bytes]]:
+    """Yield the file's text in pieces of whole lines, each with the number of its first line.
+
+    Each piece is about ``size`` bytes (more when one line is longer); the newline that ends a
+    piece belongs to neither, so splitting every piece at ``\n`` gives the lines splitting the
+    whole file would. A byte-order mark at the start is left out; ``digest`` sees every byte.
     """
-    if not pd.Series(lines, dtype=object).duplicated().any():
-        return None
-    as_written = [line for raw in written.split(b"\n") if (line := raw.strip())]
-    if len(as_written) != len(lines):
-        raise AssertionError("_quote_numbers added or blanked a line")
-    return _first_copies(as_written)
+    head = handle.read(len(_BOM))
+    digest.update(head)
+    rest = b"" if head == _BOM else head
+    first = 1
+    while block := handle.read(size):
+        digest.update(block)
+        data = rest + block
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        yield first, data[:cut]
+        first += data.count(b"\n", 0, cut) + 1
+        rest = data[cut + 1 :]
+    yield first, rest
+
+
+def _each(chunks: Iterator[tuple[int, bytes]], text_columns: Sequence[str]) -> Iterator[_Chunk]:
+    """Read the chunks in order, two at a time on two threads: pyarrow's parse of one runs
+    while Python splits the next. At most ``_AHEAD`` chunks are in memory at once."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque[Future[_Chunk]] = deque()
+        for first, data in chunks:
+            pending.append(pool.submit(_read_chunk, first, data, text_columns))
+            if len(pending) >= _AHEAD:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _read_chunk(first: int, written: bytes, text_columns: Sequence[str]) -> _Chunk:
+    """Read the lines of ``written``, the first of which is line ``first`` of its file."""
+    data = guards.quote_nan(_quote_numbers(written, text_columns))
+    del written
+    numbered = [
+        (number, line)
+        for number, raw in enumerate(data.split(b"\n"), first)
+        if (line := raw.strip())
+    ]
+    del data
+    numbers = np.fromiter((number for number, _ in numbered), dtype=np.int64, count=len(numbered))
+    lines = [line for _, line in numbered]
+    del numbered
+    # Equal lines as written are equal after quoting, so equal hashes find every repeat.
+    hashes = np.fromiter(map(hash, lines), dtype=np.int64, count=len(lines))
+    deep = guards.too_deep(lines)
+    rows = np.arange(len(lines))
+    skipped: list[tuple[int, str]] = []
+    if deep:  # the rare path: skipped before any parser sees them
+        rows = np.array([row for row in range(len(lines)) if row not in deep], dtype=np.int64)
+        skipped = [(int(numbers[row]), reason) for row, reason in deep.items()]
+        lines = [lines[row] for row in rows]
+    pieces, found = _read(lines, text_columns)
+    del lines
+    located = [_Piece(numbers[rows[np.asarray(p.rows, dtype=np.int64)]], p.columns) for p in pieces]
+    skipped += [(int(numbers[rows[row]]), reason) for row, reason in found]
+    return _Chunk(numbers, hashes, located, skipped)
+
+
+def _copies(path: Path, candidates: np.ndarray) -> list[tuple[int, int]]:
+    """Return each line among ``candidates`` (line numbers whose hashes repeat) that repeats an
+    earlier line byte for byte, trimmed, with the number of the first such line.
+
+    The lines are read again as written: ``_quote_numbers`` may make different lines equal
+    (``"cost_estimate":0.5`` and ``"cost_estimate":"0.5"``), never equal lines different.
+    """
+    wanted = set(candidates.tolist())
+    lines: list[bytes] = []
+    numbers: list[int] = []
+    digest = hashlib.sha256()
+    with files.open_log(path) as handle:
+        for first, data in _chunks(handle, CHUNK_BYTES, digest):
+            for number, raw in enumerate(data.split(b"\n"), first):
+                if number in wanted:
+                    numbers.append(number)
+                    lines.append(raw.strip())
+    if len(lines) != len(wanted):
+        raise PaperkitError("changed while it was being read; build again", str(path))
+    firsts = _first_copies(lines)
+    if firsts is None:
+        return []
+    return [
+        (numbers[row], numbers[firsts[row]])
+        for row in np.flatnonzero(firsts != np.arange(len(lines)))
+    ]
+
+
+def _without(piece: _Piece, drop: np.ndarray) -> _Piece:
+    """``piece`` without the records of the lines numbered in ``drop``."""
+    keep = ~np.isin(piece.rows, drop)
+    if keep.all():
+        return piece
+    columns = {
+        name: [v for v, k in zip(values, keep, strict=True) if k]
+        if isinstance(values, list)
+        else values.filter(pa.array(keep))
+        for name, values in piece.columns.items()
+    }
+    return _Piece(np.asarray(piece.rows)[keep], columns)
 
 
 def _first_copies(lines: list[bytes]) -> np.ndarray | None:
@@ -326,8 +432,39 @@ def _column(parts: list[pa.ChunkedArray | list | int]) -> pd.Series:
     kinds = [_kind(part) for part in parts]
     if any(present for present, _ in kinds) and all(numbers for _, numbers in kinds):
         return pd.Series(np.concatenate([_floats(part) for part in parts]), dtype=np.float64)
+    if all(isinstance(part, int) or _text(part) for part in parts):
+        return pd.Series(_strings(parts), dtype=object)
     objects = [_objects(part) for part in parts]
     return pd.Series(objects[0] if len(objects) == 1 else list(chain(*objects)), dtype=object)
+
+
+def _text(part: pa.ChunkedArray | list | int) -> bool:
+    """Whether ``part`` is a pyarrow column of strings (or of nothing but nulls)."""
+    if isinstance(part, int | list):
+        return False
+    kind = part.type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
+
+
+def _strings(parts: list[pa.ChunkedArray | int]) -> np.ndarray:
+    """Text parts (and counts of missing values) as one array of Python ``str`` and None.
+
+    Equal strings share one Python object: a log's text repeats (a few models, operations and
+    errors over a million records), and a ``str`` per record would be most of a frame's memory.
+    """
+    arrays: list[pa.Array] = []
+    for part in parts:
+        if isinstance(part, int):
+            arrays.append(pa.nulls(part, pa.large_string()))
+        else:
+            arrays += part.cast(pa.large_string()).chunks
+    joined = pa.chunked_array(arrays, pa.large_string())
+    if len(joined) == 0:
+        return np.empty(0, dtype=object)
+    encoded = joined.combine_chunks().dictionary_encode()
+    words = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), None)
+    missing = len(encoded.dictionary)
+    return words[encoded.indices.fill_null(missing).to_numpy(zero_copy_only=False)]
 
 
 def _kind(part: pa.ChunkedArray | list | int) -> tuple[bool, bool]:
@@ -374,4 +511,4 @@ def _frame(
     ordered = {"line": pd.Series(numbers, dtype=np.int64)}
     ordered |= {name: columns.get(name, empty) for name in text_columns}
     ordered |= {name: values for name, values in columns.items() if name not in ordered}
-    return pd.DataFrame(ordered)
+    return pd.DataFrame(ordered, copy=False)  # no copy into 2-D blocks: memory is the limit

@@ -255,7 +255,11 @@ def _load_jsonl(
         found += later
         duplicates = len(later)
     extras = [c for c in frame.columns if c not in columns and c not in sources]
-    result = pd.concat([pd.DataFrame(columns), frame[extras]], axis=1)[kept]
+    # A copy of its own: a view of the extras would keep the read frame's whole blocks (every
+    # record's timestamp text, say) alive for as long as the logs.
+    converted = pd.DataFrame(columns, copy=False)
+    result = pd.concat([converted, frame[extras].copy(deep=True)], axis=1)[kept]
+    del frame
     found += checked.skips + [w for row, w in checked.warnings if kept[row]]
     order = {show(part): i for i, part in enumerate(parts)}
     found.sort(key=lambda w: (order.get(w.path, 0), w.line or 0))

@@ -118,7 +118,7 @@ def price_inferences(
     Prices are looked up once per (model, UTC hour), so a price change in genai-prices' history
     applies from the first whole hour after it, without a per-call lookup.
     """
-    frame = worker_ai.copy()
+    frame = worker_ai.copy(deep=False)  # pandas copies on write: the logs stay as read
     keys = pd.DataFrame(
         {"model": frame["model"].astype(object), "hour": frame["timestamp"].dt.floor("h")}
     )
@@ -166,7 +166,7 @@ def price_workflows(workflows: pd.DataFrame, rates: Rates) -> pd.DataFrame:
     that may be anything.
     """
     per_m = rates["workflows"].per_m
-    frame = workflows.copy()
+    frame = workflows.copy(deep=False)  # pandas copies on write: the logs stay as read
     cpu = frame["cpu_ms"].to_numpy(dtype=float)
     listed = (per_m["invocation"] + np.nan_to_num(cpu) * per_m["cpu_ms"]) / 1_000_000
     frame = _with_fallback(frame, listed, np.ones(len(frame), dtype=bool))

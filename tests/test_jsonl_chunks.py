@@ -1,0 +1,103 @@
+"""read_jsonl takes a file a chunk at a time: the chunks' edges must change nothing.
+
+Each file is read in one chunk (the reference, a file smaller than the default chunk) and again
+in chunks of a few bytes, so lines, bad lines, blank lines and repeats fall on every side of an
+edge. Frames, skipped lines, repeats, the line count and the digest must be the same. The
+expected values of the hand-made cases are worked out by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from paperkit.errors import DataWarning
+from paperkit.logs.jsonl import CHUNK_BYTES, read_jsonl
+
+TEXT = ["timestamp", "model", "cost_estimate"]
+
+LINES = [
+    '{"timestamp":"2025-01-14T09:00:00Z","model":"a","cost_estimate":0.5,"n":1}',
+    '{"timestamp":"2025-01-14T09:01:00Z","model":"b","cost_estimate":"$0.25","n":2.5}',
+    '{"timestamp":"2025-01-14T09:02:00Z","model":"a","cost_estimate":"0.5","tags":["x"]}',
+    '{"model":"c","n":"three"}',
+    '{"model": "a", "cost_estimate": 0.5, "n": 1}',
+    '{"timestamp":"2025-01-14T09:03:00Z","model":"a","err',  # cut off
+    "[1, 2]",
+    "null",
+    "42",
+    "",
+    "   ",
+    '{"model":"d","deep":' + "[" * 70 + "]" * 70 + "}",
+    "{}",
+]
+
+
+def read(path, chunk_bytes=CHUNK_BYTES):
+    return read_jsonl(path, text_columns=TEXT, chunk_bytes=chunk_bytes)
+
+
+def assert_same(one, many):
+    pd.testing.assert_frame_equal(one.frame, many.frame)
+    assert one.skipped == many.skipped
+    assert one.repeated == many.repeated
+    assert (one.lines, one.sha256) == (many.lines, many.sha256)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    picks=st.lists(st.sampled_from(range(len(LINES))), max_size=25),
+    endings=st.lists(st.sampled_from(["\n", "\r\n", " \n"]), min_size=25, max_size=25),
+    bom=st.booleans(),
+    final_newline=st.booleans(),
+    chunk=st.integers(min_value=1, max_value=120),
+)
+def test_chunk_edges_change_nothing(tmp_path, picks, endings, bom, final_newline, chunk):
+    body = "".join(LINES[pick] + ending for pick, ending in zip(picks, endings, strict=False))
+    if not final_newline:
+        body = body.rstrip("\n")
+    path = tmp_path / "worker-ai.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" * bom + body.encode())
+    assert_same(read(path), read(path, chunk))
+
+
+def test_repeats_across_chunks_are_found_and_counted_once(tmp_path):
+    first = '{"model":"a","latency_ms":5}'
+    path = tmp_path / "worker-ai.jsonl"
+    # Line 4 repeats line 1 with other whitespace around it; line 5 repeats the bad line 3.
+    path.write_text(f'{first}\n{{"model":"b"}}\n{{"model":\n  {first}\r\n{{"model":\n')
+    whole, tiny = read(path), read(path, 3)
+    assert_same(whole, tiny)
+    assert whole.frame["line"].tolist() == [1, 2]
+    assert whole.frame["model"].tolist() == ["a", "b"]
+    assert [w.line for w in whole.skipped] == [3]
+    assert whole.repeated == (
+        DataWarning(str(path), 4, "repeats line 1 byte for byte; counted once"),
+        DataWarning(str(path), 5, "repeats line 3 byte for byte; counted once"),
+    )
+    assert whole.lines == 5  # 2 records + 1 skipped + 2 repeats
+    assert whole.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_quoted_numbers_do_not_make_lines_repeats(tmp_path):
+    # The reader writes the number 0.5 as "0.5" before pyarrow reads it; the two lines are
+    # equal only after that, so neither repeats the other.
+    path = tmp_path / "worker-ai.jsonl"
+    path.write_text('{"cost_estimate":0.5}\n{"cost_estimate":"0.5"}\n')
+    raw = read(path, 1)
+    assert raw.repeated == ()
+    assert raw.frame["cost_estimate"].tolist() == ["0.5", "0.5"]
+
+
+def test_text_columns_share_their_strings(tmp_path):
+    path = tmp_path / "worker-ai.jsonl"
+    path.write_text("".join(f'{{"model":"m{i % 2}","n":{i}}}\n' for i in range(1000)))
+    raw = read(path, 500)
+    models = raw.frame["model"].tolist()
+    assert models[:3] == ["m0", "m1", "m0"]
+    assert len({id(model) for model in models}) == 2
