@@ -317,13 +317,15 @@ def generate(root: Path, ai_records: int, wf_records: int) -> Path:
 def describe(folder: Path) -> str:
     rows, total = [], 0
     for path in sorted(folder.iterdir()):
-        if path.name in ("PAPER.md", "results.json"):
+        if path.name in ("PAPER.md", "results.json", "PAPER.md.bak"):
             continue
-        size = path.stat().st_size
+        files = sorted(path.iterdir()) if path.is_dir() else [path]
+        size = sum(f.stat().st_size for f in files)
         total += size
-        lines = sum(1 for line in path.open(encoding="utf-8") if line.strip())
-        rows.append(f"  {path.name:<22} {lines:>8,} lines {size / 1e6:>8.2f} MB")
-    return "\n".join(rows + [f"  {'total':<22} {'':>14} {total / 1e6:>8.2f} MB"])
+        lines = sum(1 for f in files for line in f.open("rb") if line.strip())
+        name = f"{path.name}/ ({len(files)} files)" if path.is_dir() else path.name
+        rows.append(f"  {name:<22} {lines:>10,} lines {size / 1e6:>9.2f} MB")
+    return "\n".join(rows + [f"  {'total':<22} {'':>16} {total / 1e6:>9.2f} MB"])
 
 
 def run_build(spec: Path) -> float:

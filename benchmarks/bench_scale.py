@@ -43,11 +43,16 @@ MARKER = "bench-data.json"  # written last, so a half-generated folder is never 
 DUCKDB_SIDE = Path(__file__).resolve().parent / "duckdb_side.py"
 
 
-def data_folder(base: Path, calls: int, runs: int) -> Path:
-    """Return the experiment root for these sizes under ``base``, generating it if needed."""
-    root = base / f"calls-{calls}-runs-{runs}"
+def data_folder(base: Path, calls: int, runs: int, parts: int = 1) -> Path:
+    """Return the experiment root for these sizes under ``base``, generating it if needed.
+
+    With ``parts`` over 1, ``worker-ai.jsonl`` and ``workflows.jsonl`` are kept as that many
+    files each in ``worker-ai/`` and ``workflows/`` (a log past paperkit's 2 GiB per file).
+    """
+    name = f"calls-{calls}-runs-{runs}" + (f"-parts-{parts}" if parts > 1 else "")
+    root = base / name
     marker = root / MARKER
-    wanted = {"calls": calls, "workflow_runs": runs}
+    wanted = {"calls": calls, "workflow_runs": runs, "parts": parts}
     try:
         if json.loads(marker.read_text()) == wanted:
             print(f"reusing {root}")
@@ -57,9 +62,30 @@ def data_folder(base: Path, calls: int, runs: int) -> Path:
     print(f"generating {calls:,} calls and {runs:,} workflow runs into {root} ...", flush=True)
     t0 = time.perf_counter()
     bench_build.generate(root, calls, runs)
+    if parts > 1:
+        folder = root / ".claude" / "experiments" / NAME
+        for log, lines in (("worker-ai", calls), ("workflows", runs)):
+            split(folder / f"{log}.jsonl", folder / log, -(-(lines + 2) // parts))
     marker.write_text(json.dumps(wanted))
     print(f"generated in {time.perf_counter() - t0:.1f} s")
     return root
+
+
+def split(path: Path, into: Path, lines: int) -> None:
+    """Move the lines of ``path`` into files of ``lines`` lines each in the folder ``into``."""
+    into.mkdir(exist_ok=True)
+    out, number = None, 0
+    with path.open("rb") as source:
+        for i, line in enumerate(source):
+            if i % lines == 0:
+                if out is not None:
+                    out.close()
+                number += 1
+                out = (into / f"part-{number:03d}.jsonl").open("wb")
+            out.write(line)
+    if out is not None:
+        out.close()
+    path.unlink()
 
 
 def run_child(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
@@ -124,9 +150,15 @@ def main(argv=None) -> int:
         action="store_true",
         help="also time an unchanged rebuild with the cache (after one build that fills it)",
     )
+    parser.add_argument(
+        "--parts",
+        type=int,
+        default=1,
+        help="keep each large log as this many files in a folder (needed past 2 GiB, ~7M calls)",
+    )
     args = parser.parse_args(argv)
     runs = args.runs if args.runs is not None else int(args.calls * 0.4)
-    root = data_folder(args.data.resolve(), args.calls, runs)
+    root = data_folder(args.data.resolve(), args.calls, runs, args.parts)
     spec = root / "experiments.yaml"
     folder = root / ".claude" / "experiments" / NAME
     env = dict(os.environ)

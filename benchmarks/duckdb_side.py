@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """DuckDB's side of bench_scale.py: paperkit's per-model and workflow aggregates, as JSON.
 
-Usage: ``python duckdb_side.py FOLDER`` where FOLDER holds worker-ai.jsonl and workflows.jsonl.
+Usage: ``python duckdb_side.py FOLDER`` where FOLDER holds worker-ai.jsonl and workflows.jsonl
+(or the folders worker-ai/ and workflows/ of JSONL files, as paperkit reads them).
 A line DuckDB cannot read (the generator writes one truncated and one blank line) is skipped,
 as paperkit skips it. Quantiles are ``quantile_cont``: linear interpolation, as pandas' default
 and paperkit's. Prints one JSON object: ``{"metrics": {...}, "models": {model: {...}}}`` named
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import duckdb
 
@@ -51,14 +53,21 @@ SELECT count(*), count(*) FILTER (success), {RATE}, avg(duration_ms / 1000),
 FROM wf"""
 
 
-def source(path: str, columns: str) -> str:
-    return f"read_json('{path}', format='newline_delimited', ignore_errors=true, columns={columns})"
+def source(folder: Path, log: str, columns: str) -> str:
+    """DuckDB's reader of one log: ``LOG.jsonl`` and the files of the folder ``LOG/``, the
+    files paperkit reads."""
+    paths = [folder / f"{log}.jsonl"] if (folder / f"{log}.jsonl").exists() else []
+    paths += sorted((folder / log).glob("*.jsonl")) if (folder / log).is_dir() else []
+    listed = ", ".join(f"'{path}'" for path in paths)
+    return (
+        f"read_json([{listed}], format='newline_delimited', ignore_errors=true, columns={columns})"
+    )
 
 
 def main(folder: str) -> dict:
     con = duckdb.connect()
-    ai = source(f"{folder}/worker-ai.jsonl", AI_COLUMNS)
-    wf = source(f"{folder}/workflows.jsonl", WF_COLUMNS)
+    ai = source(Path(folder), "worker-ai", AI_COLUMNS)
+    wf = source(Path(folder), "workflows", WF_COLUMNS)
     # paperkit skips a record without its model or execution id (and a line that is no record).
     con.execute(f"CREATE TEMP TABLE ai AS SELECT * FROM {ai} WHERE model IS NOT NULL")
     con.execute(f"CREATE TEMP TABLE wf AS SELECT * FROM {wf} WHERE execution_id IS NOT NULL")

@@ -22,7 +22,7 @@ from paperkit import cache as rebuild_cache
 from paperkit.atomic import folder_lock, write_update
 from paperkit.errors import DataWarning, PaperkitError, shown
 from paperkit.logs import claude_code as claude_code_log
-from paperkit.logs import window
+from paperkit.logs import memory, window
 from paperkit.logs.analytics_log import ANALYTICS_FILE, AnalyticsLog, load_analytics
 from paperkit.logs.load import FILE_NAMES, Logs, load_logs
 from paperkit.measure import analytics, criteria, metrics, provenance, series
@@ -171,6 +171,7 @@ def priced_logs(spec: Spec, name: str, progress: Progress | None = None) -> Pric
     claude = claude_code_log.load_claude_code(
         spec.root / name, display_path=lambda p: relative_to_spec(spec, p)
     )
+    memory.give_back()  # pricing's copies are gone; its allocators would keep their memory
     if claude is None:
         return Priced(exp, span, logs, left_out, ai, wf, cf, tuple(prices), rates)
     claude = claude_code_log.within(claude, span)

@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.json as pj
 
 from paperkit.errors import DataWarning, PaperkitError
-from paperkit.logs import files, guards
+from paperkit.logs import files, guards, memory
 
 _BOM = b"\xef\xbb\xbf"
 # pyarrow reports a column that held strings and then a number as
@@ -109,17 +109,15 @@ def read_jsonl(
         skipped = [(line, reason) for line, reason in skipped if line not in set(drop.tolist())]
     del chunks
     names = dict.fromkeys(name for piece in pieces for name in piece.columns)
-    columns = {
-        name: _column([piece.columns.get(name, len(piece.rows)) for piece in pieces])
-        for name in names
-    }
+    columns = {}
+    for name in names:
+        # Each column's pieces go as soon as it is made, and the memory they held goes back
+        # to the system (paperkit.logs.memory), or it would add to the peak.
+        columns[name] = _column([piece.columns.pop(name, len(piece.rows)) for piece in pieces])
+        memory.give_back()
     kept = np.concatenate([np.asarray(piece.rows, dtype=np.int64) for piece in pieces] or [[]])
     warnings = tuple(DataWarning(str(path), line, reason) for line, reason in sorted(skipped))
     frame = _frame(columns, kept, text_columns)
-    del pieces, columns
-    # pyarrow's allocator keeps what it freed for its next use; what follows is numpy's, so
-    # the memory of the pieces goes back to the system now, or it would add to the peak.
-    pa.default_memory_pool().release_unused()
     return RawFile(frame, count, warnings, repeated, digest.hexdigest())
 
 

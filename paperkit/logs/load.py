@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from paperkit.errors import DataWarning, PaperkitError
-from paperkit.logs import files, judgements, sanity, values
+from paperkit.logs import files, judgements, memory, sanity, values
 from paperkit.logs.fields import DURATIONS, FLAGS, LOG_MD, MONEY, NUMBERS, SIGNED
 from paperkit.logs.files import check_within
 from paperkit.logs.jsonl import RawFile, read_jsonl
@@ -164,6 +164,7 @@ def load_logs(
             for part in parts:
                 progress(show(part), records)
         frame, stats, found = _load_jsonl(folder, name, parts, layout, show)
+        memory.give_back()  # what reading and checking this log freed, before the next
         frames[layout.attr] = frame
         files[name] = stats
         warnings += found

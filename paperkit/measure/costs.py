@@ -67,9 +67,15 @@ class CostLine:
 
 
 def labels(series: pd.Series, missing: str) -> pd.Series:
-    """Return text labels with missing and blank values replaced by ``missing``."""
-    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
-    return text.where(text != "", missing)
+    """Return text labels with missing and blank values replaced by ``missing``.
+
+    Each distinct value is labelled once and the labels are shared, so a million records of a
+    few operations cost a million pointers, not a million strings.
+    """
+    codes, distinct = pd.factorize(series.to_numpy(dtype=object))
+    named = [str(value).strip() or missing for value in distinct]
+    shared = np.array([*named, missing], dtype=object)  # code -1, a missing value, is last
+    return pd.Series(shared[codes], index=series.index, dtype=object)
 
 
 def basis_of(sources: pd.Series) -> Basis:

@@ -76,6 +76,16 @@ class Metrics:
         return self.values[name]
 
 
+_MODEL_ROW_COLUMNS = (
+    "cost_source",
+    "input_tokens",
+    "output_tokens",
+    "latency_ms",
+    "success",
+    "cost_usd",
+)
+
+
 def _model_row(name: str, calls: pd.DataFrame) -> ModelRow:
     basis = basis_of(calls["cost_source"])
     return ModelRow(
@@ -263,7 +273,11 @@ def compute(
         if latency is not None and comparison.latency_s:
             values["comparison.latency_ratio"] = latency / comparison.latency_s
 
-    models = tuple(_model_row(str(name), group) for name, group in ai.groupby("model", sort=True))
+    # Only the columns a row reads: each group is a copy of its records.
+    needed = ai[[*dict.fromkeys(["model", *_MODEL_ROW_COLUMNS])]]
+    models = tuple(
+        _model_row(str(name), group) for name, group in needed.groupby("model", sort=True)
+    )
     ai_total = _model_row("Total", ai) if present["worker-ai.jsonl"] and len(ai) else None
     failures = wf.loc[wf["success"] == False, "error"].fillna("(no error logged)")  # noqa: E712
     counts = failures.value_counts()

@@ -230,11 +230,16 @@ def trends(
 
     ai_records = pd.Series(ai_b).value_counts().reindex(order, fill_value=0)
     has_records = ai_records.to_numpy() > 0
-    models = ai["model"].astype(str).to_numpy(dtype=object)
+    # Each record's model as a code into its distinct names (``str`` of each, as the tables
+    # show them), not a string per record.
+    codes, distinct = pd.factorize(ai["model"].to_numpy(dtype=object))
+    names = np.array([*(str(name) for name in distinct), "nan"], dtype=object)[codes]
+    by_name = pd.Series(names).groupby(names).indices if len(names) else {}
     inferences: dict[str, tuple[int | None, ...]] = {}
     latency: dict[str, tuple[Spread, ...]] = {}
-    for model in sorted(set(models)):
-        mine = models == model
+    for model in sorted(by_name):
+        mine = np.zeros(len(names), dtype=bool)
+        mine[by_name[model]] = True
         counts = pd.Series(ai_b[mine]).value_counts().reindex(order, fill_value=0)
         inferences[model] = tuple(
             int(n) if has else None for n, has in zip(counts, has_records, strict=True)
