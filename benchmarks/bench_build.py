@@ -15,6 +15,7 @@ import argparse
 import cProfile
 import io
 import json
+import math
 import os
 import platform
 import pstats
@@ -71,8 +72,15 @@ def dumps(obj) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
 
-def stamp(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+def stamp(epoch: float, *, millis: bool = False) -> str:
+    """ISO 8601 UTC; with ``millis``, to the millisecond (more than one record a second)."""
+    if not millis:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    whole = math.floor(epoch)
+    fraction = round((epoch - whole) * 1000)
+    if fraction == 1000:
+        whole, fraction = whole + 1, 0
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{fraction:03d}Z"
 
 
 def worker_ai_lines(rng: random.Random, n: int) -> list[str]:
@@ -87,7 +95,9 @@ def worker_ai_lines(rng: random.Random, n: int) -> list[str]:
         tin = rng.randint(*tin_r)
         ok = rng.random() > 0.002
         rec = {
-            "timestamp": stamp(START + i * step),
+            # Past one record a second, to the millisecond: two records of one second with
+            # the same fields would be one line written twice, which paperkit counts once.
+            "timestamp": stamp(START + i * step, millis=step < 1),
             "iteration": 1 + i * 25 // n,
             "model": model,
             "operation": op,
@@ -126,7 +136,7 @@ def workflows_lines(rng: random.Random, n: int) -> list[str]:
         ok = rng.random() > 0.02
         large = rng.random() < 0.03
         rec = {
-            "timestamp": stamp(START + i * step + 5),
+            "timestamp": stamp(START + i * step + 5, millis=step < 1),
             "iteration": 1 + i * 25 // n,
             "workflow_name": "content_pipeline",
             "execution_id": f"exec_{i:08x}",

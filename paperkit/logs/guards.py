@@ -47,26 +47,30 @@ _FULL_DATE = r"^\s*\d{4}-\d{2}-\d{2}(?:[T ]|\s*$)"
 # --- lines ----------------------------------------------------------------------------------
 
 
-def too_deep(lines: list[bytes]) -> dict[int, str]:
+def too_deep(
+    lines: list[bytes], *, joined: bytes | None = None, starts: int | None = None
+) -> dict[int, str]:
     """Return the index and skip reason of each line nested deeper than ``MAX_DEPTH``.
 
     The count of ``[`` and ``{`` in a line bounds its depth from above. The file's count, less
     one for each other line that starts with one, bounds every line's (a log of flat records
     stops there); past that, the count is taken line by line, and only a line with more than
     ``MAX_DEPTH`` of them is measured exactly, with text inside strings left out. ``lines`` are
-    non-blank.
+    non-blank. ``joined`` (``b"\\n".join(lines)``) and ``starts`` (how many lines start with a
+    bracket) are taken as given when the caller has them.
     """
     if not lines:
         return {}
-    data = b"".join(lines)
+    data = joined if joined is not None else b"\n".join(lines)
     openers = data.count(_OPEN[:1]) + data.count(_OPEN[1:])
     # A line that opens with a bracket has at least that one, so a line holds at most the
     # file's openers less one for each other such line: usually 1 (no line can be too deep).
-    starts = sum(1 for line in lines if line[0] in _OPEN)
+    if starts is None:
+        starts = sum(1 for line in lines if line[0] in _OPEN)
     if openers - starts + 1 <= MAX_DEPTH:
         return {}
     where = np.flatnonzero(np.isin(np.frombuffer(data, dtype=np.uint8), list(_OPEN)))
-    bounds = np.cumsum([0] + [len(line) for line in lines])
+    bounds = np.cumsum([0] + [len(line) + 1 for line in lines])  # each line and its newline
     per_line = np.diff(np.searchsorted(where, bounds))
     found = {}
     for row in np.flatnonzero(per_line > MAX_DEPTH):
