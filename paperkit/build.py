@@ -208,6 +208,10 @@ def render_experiment(spec: Spec, name: str, progress: Progress | None = None) -
     computed = metrics.compute(
         logs, p.ai, p.wf, p.cf, exp, spec.timezone, claude=p.claude, prompts=p.claude_prompts
     )
+    # Each stage below copies columns of a million records for a moment; what it frees goes
+    # back to the system before the next, or the peak would be their sum (paperkit docs
+    # performance).
+    memory.give_back()
     imported = load_analytics(spec.root / name, display_path=lambda f: relative_to_spec(spec, f))
     compared = None
     if imported is not None:
@@ -231,6 +235,9 @@ def render_experiment(spec: Spec, name: str, progress: Progress | None = None) -
         spec.reconcile_tolerance,
         claude=p.claude,
     )
+    memory.give_back()
+    trends = _trends(p, spec) if exp.charts else None
+    memory.give_back()
     scope_warnings: list[DataWarning] = []
     results = tuple(
         _judge(c, p.ai, p.wf, logs.quality, computed, spec, scope_warnings) for c in exp.criteria
@@ -264,7 +271,7 @@ def render_experiment(spec: Spec, name: str, progress: Progress | None = None) -
         reconciliation=gaps,
         claude_prices=p.claude_prices,
         analytics=compared,
-        trends=_trends(p, spec) if exp.charts else None,
+        trends=trends,
         repriced=tuple(
             reprice(p.ai, exp.comparison.reprice, shown(spec.path)) if exp.comparison else ()
         ),

@@ -343,27 +343,31 @@ def _raw_costs(
     ]
     if claude is not None:
         sources.append((CLAUDE_CODE[1], claude))
-    raw = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "resource": label,
-                    "day": _local_day(frame["timestamp"], timezone).to_numpy(),
-                    "cost_usd": frame["cost_usd"].to_numpy(dtype=float),
-                    "raw_logged": (frame["cost_source"] == LOGGED).to_numpy(),
-                    "raw_unpriced": (frame["cost_source"] == UNPRICED).to_numpy(),
-                    "raw_partial": (frame["cost_source"] == INVOCATION_ONLY).to_numpy(),
-                }
-            )
-            for label, frame in sources
-        ],
-        ignore_index=True,
+    # Each log is summed on its own and only the sums are joined: joining the records first
+    # would copy every one of them (paperkit docs performance).
+    return pd.concat(
+        [_raw_cost_days(label, frame, timezone) for label, frame in sources], ignore_index=True
     )
-    grouped = raw.groupby(["resource", "day"], sort=False)
+
+
+def _raw_cost_days(label: str, frame: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """Return one log's rows of ``_raw_costs``: per day, in the order the days first appear."""
+    records = pd.DataFrame(
+        {
+            "day": _local_day(frame["timestamp"], timezone).to_numpy(),
+            "cost_usd": frame["cost_usd"].to_numpy(dtype=float),
+            "raw_logged": (frame["cost_source"] == LOGGED).to_numpy(),
+            "raw_unpriced": (frame["cost_source"] == UNPRICED).to_numpy(),
+            "raw_partial": (frame["cost_source"] == INVOCATION_ONLY).to_numpy(),
+        }
+    )
+    grouped = records.groupby("day", sort=False)
     table = grouped[["raw_logged", "raw_unpriced", "raw_partial"]].sum()
     table["raw_records"] = grouped.size()
     table["raw_usd"] = grouped["cost_usd"].sum(min_count=1)
-    return table.reset_index()
+    table = table.reset_index()
+    table.insert(0, "resource", label)
+    return table
 
 
 def _breakdown_vs_logs(
