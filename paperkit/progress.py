@@ -2,8 +2,8 @@
 
 Nothing is shown when stderr is not a terminal (CI logs, pipes, tests), nor for a build that
 is done within ``delay`` seconds. Once shown, the line says which file is being read and how
-many records were read before it, refreshed a few times a second, and is erased before the
-build's own report is printed.
+many lines have been read so far (the reader reports after each chunk of a file), refreshed a
+few times a second, and is erased before the build's own report is printed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import TextIO
 
 
 class ProgressLine:
-    """Called as ``progress(path, records)`` by the reader; draws the line from a thread."""
+    """Called as ``progress(path, lines)`` by the reader, and ``progress("", records)`` when it is
+    done; draws the line from a thread."""
 
     def __init__(self, stream: TextIO, *, delay: float = 2.0, interval: float = 0.25) -> None:
         self.stream = stream
@@ -37,7 +38,7 @@ class ProgressLine:
         path, records = self._state
         if not path:
             return f"paperkit: read {records:,} records; computing the paper"
-        return f"paperkit: reading {path} ({records:,} records so far)"
+        return f"paperkit: reading {path} ({records:,} lines so far)"
 
     def clear(self) -> None:
         """Erase the line (before the build prints its report); it comes back on the next call."""

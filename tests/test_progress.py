@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 
+import paperkit.logs.jsonl
 from paperkit.logs.load import load_logs
 from paperkit.progress import progress_line
 
@@ -41,7 +42,7 @@ def test_a_long_build_names_the_file_and_the_records_then_erases_the_line() -> N
         while "reading" not in stream.getvalue() and time.monotonic() < deadline:
             time.sleep(0.01)
     drawn = stream.getvalue()
-    assert "\r\033[Kpaperkit: reading logs/worker-ai.jsonl (1,234,567 records so far)" in drawn
+    assert "\r\033[Kpaperkit: reading logs/worker-ai.jsonl (1,234,567 lines so far)" in drawn
     assert drawn.endswith("\r\033[K")  # erased, so the build's report starts on a clean line
 
 
@@ -50,4 +51,24 @@ def test_the_reader_reports_each_file_before_reading_it(tmp_path) -> None:
     (tmp_path / "workflows.jsonl").write_text("".join(RUN % i for i in range(2)))
     calls: list[tuple[str, int]] = []
     load_logs(tmp_path, display_path=lambda p: p.name, progress=lambda *a: calls.append(a))
-    assert calls == [("worker-ai.jsonl", 0), ("workflows.jsonl", 3), ("", 5)]
+    # Before each file, after each chunk (one each here), then the records in all.
+    assert calls == [
+        ("worker-ai.jsonl", 0),
+        ("worker-ai.jsonl", 3),
+        ("workflows.jsonl", 3),
+        ("workflows.jsonl", 5),
+        ("", 5),
+    ]
+
+
+def test_a_large_file_is_reported_chunk_by_chunk(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(paperkit.logs.jsonl, "CHUNK_BYTES", 200)
+    lines = [CALL % i for i in range(10)]
+    (tmp_path / "worker-ai.jsonl").write_text("".join(lines))
+    calls: list[tuple[str, int]] = []
+    load_logs(tmp_path, display_path=lambda p: p.name, progress=lambda *a: calls.append(a))
+    counts = [n for path, n in calls if path == "worker-ai.jsonl"]
+    # Each chunk holds the whole lines that fit in 200 bytes (and the one it cut into).
+    assert counts[0] == 0 and counts[-1] == 10
+    assert len(counts) > 3 and counts == sorted(counts)
+    assert calls[-1] == ("", 10)

@@ -24,7 +24,7 @@ import json
 import math
 import re
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
@@ -76,7 +76,11 @@ class _Piece:
 
 
 def read_jsonl(
-    path: Path, *, text_columns: Sequence[str], chunk_bytes: int = CHUNK_BYTES
+    path: Path,
+    *,
+    text_columns: Sequence[str],
+    chunk_bytes: int | None = None,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> RawFile:
     """Return the records of the JSONL file at ``path`` (``OSError`` if it cannot be read).
 
@@ -86,12 +90,19 @@ def read_jsonl(
     so is each line that repeats an earlier one (its bytes, trimmed, are the same): that line is
     neither a record nor a skip, whatever the line it repeats is.
 
-    The file is read ``chunk_bytes`` at a time (whole lines each), two pieces at once, so
-    memory holds the records and a few pieces, never the whole file.
+    The file is read ``chunk_bytes`` (default ``CHUNK_BYTES``) at a time, whole lines each,
+    two pieces at once, so memory holds the records and a few pieces, never the whole file.
+    ``on_chunk``, if given, is called after each piece with the non-blank lines read so far
+    (for a progress line).
     """
     digest = hashlib.sha256()
+    chunks: list[_Chunk] = []
     with files.open_log(path) as handle:
-        chunks = list(_each(_chunks(handle, chunk_bytes, digest), text_columns))
+        pieces_of = _chunks(handle, chunk_bytes or CHUNK_BYTES, digest)
+        for chunk in _each(pieces_of, text_columns):
+            chunks.append(chunk)
+            if on_chunk is not None and len(chunk.numbers):
+                on_chunk(sum(len(done.numbers) for done in chunks))
     count = sum(len(chunk.numbers) for chunk in chunks)
     pieces = [piece for chunk in chunks for piece in chunk.pieces]
     skipped = [skip for chunk in chunks for skip in chunk.skipped]

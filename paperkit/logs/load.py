@@ -14,6 +14,7 @@ records of a repeated ``execution_id``. A line repeated byte for byte is read on
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,28 +148,30 @@ def load_logs(
     """Return the logs in ``folder``; a missing file (or folder) gives empty frames.
 
     ``display_path`` turns a file's path into the text used in its warnings (default ``str``).
-    ``progress``, if given, is called with a file's shown path and the records read so far
-    before each file is read and once at the end (for a progress line on a terminal).
+    ``progress``, if given, is called with a file's shown path and the lines read so far, in
+    all files, before each file is read and after each chunk of it, then once at the end with
+    ``""`` and the records read (for a progress line on a terminal).
     Raises ``PaperkitError`` only when a file exists but cannot be read.
     """
     show = display_path or str
     frames: dict[str, pd.DataFrame] = {}
     files: dict[str, FileStats] = {}
     warnings: list[DataWarning] = []
-    records = 0
+    records = lines = 0
     for name, layout in _LAYOUTS.items():
         parts = log_parts(folder, name)
         for part in parts:
             check_within(folder, part, show(part))
+        tell = None
         if progress is not None:
-            for part in parts:
-                progress(show(part), records)
-        frame, stats, found = _load_jsonl(folder, name, parts, layout, show)
+            tell = functools.partial(_tell, progress, show, lines)
+        frame, stats, found = _load_jsonl(folder, name, parts, layout, show, tell)
         memory.give_back()  # what reading and checking this log freed, before the next
         frames[layout.attr] = frame
         files[name] = stats
         warnings += found
         records += stats.records
+        lines += stats.lines
     path = folder / LOG_MD
     check_within(folder, path, show(path))
     sessions, files[LOG_MD], found = _load_log_md(path, show(path))
@@ -176,6 +179,17 @@ def load_logs(
     if progress is not None:
         progress("", records)
     return Logs(**frames, sessions=sessions, files=files, warnings=tuple(warnings))
+
+
+def _tell(
+    progress: Callable[[str, int], None],
+    show: Callable[[Path], str],
+    before: int,
+    part: Path,
+    lines: int,
+) -> None:
+    """Tell ``progress`` which file is being read and the lines read so far, in all."""
+    progress(show(part), before + lines)
 
 
 def log_parts(folder: Path, name: str) -> list[Path]:
@@ -195,13 +209,19 @@ def log_parts(folder: Path, name: str) -> list[Path]:
     return found
 
 
-def _read_part(path: Path, name: str, text_columns: list[str], where: str) -> RawFile:
+def _read_part(
+    path: Path,
+    name: str,
+    text_columns: list[str],
+    where: str,
+    on_chunk: Callable[[int], None] | None = None,
+) -> RawFile:
     """One file of a log: JSONL or Parquet (``PaperkitError`` if it cannot be read)."""
     try:
         if path.suffix == ".parquet":
             files.check_regular(path, where)  # never a FIFO or a device, never over 2 GiB
             return read_parquet(path, text_columns=text_columns)
-        return read_jsonl(path, text_columns=text_columns)
+        return read_jsonl(path, text_columns=text_columns, on_chunk=on_chunk)
     except OSError as error:
         reason = error.strerror or str(error)
         raise PaperkitError(f"cannot read {name}: {reason}", where) from error
@@ -210,9 +230,17 @@ def _read_part(path: Path, name: str, text_columns: list[str], where: str) -> Ra
 
 
 def _load_jsonl(
-    folder: Path, name: str, parts: list[Path], layout: _Layout, show: Callable[[Path], str]
+    folder: Path,
+    name: str,
+    parts: list[Path],
+    layout: _Layout,
+    show: Callable[[Path], str],
+    tell: Callable[[Path, int], None] | None = None,
 ) -> tuple[pd.DataFrame, FileStats, list[DataWarning]]:
-    """Read, check and convert one log (an absent one as an empty file), from its ``parts``."""
+    """Read, check and convert one log (an absent one as an empty file), from its ``parts``.
+
+    ``tell(part, lines)``, if given, hears which part is being read and the lines of this log
+    read so far."""
     numbers = NUMBERS | SIGNED
     sources = [MONEY.get(c, DURATIONS.get(c, c)) for c in layout.columns if c not in numbers]
     text_columns = [c for c in sources if c != "line" and c not in FLAGS]
@@ -220,7 +248,14 @@ def _load_jsonl(
     wheres = None
     present = bool(parts)
     if present:
-        raws = [_read_part(part, name, text_columns, show(part)) for part in parts]
+        raws: list[RawFile] = []
+        for part in parts:
+            before = sum(raw.lines for raw in raws)
+            on_chunk = None
+            if tell is not None:
+                tell(part, before)
+                on_chunk = functools.partial(_after, tell, part, before)
+            raws.append(_read_part(part, name, text_columns, show(part), on_chunk))
         found = [
             dataclasses.replace(w, path=show(part))
             for part, raw in zip(parts, raws, strict=True)
@@ -268,6 +303,10 @@ def _load_jsonl(
     skipped = lines - records - repeated - duplicates
     stats = FileStats(name, present, lines, records, skipped, repeated, duplicates, sha256)
     return result.reset_index(drop=True), stats, found
+
+
+def _after(tell: Callable[[Path, int], None], part: Path, before: int, lines: int) -> None:
+    tell(part, before + lines)
 
 
 def _convert(frame: pd.DataFrame, layout: _Layout, checks: values.Checks) -> dict[str, pd.Series]:
