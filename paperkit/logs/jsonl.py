@@ -45,8 +45,8 @@ _BOM = b"\xef\xbb\xbf"
 _STRING_TO_NUMBER = re.compile(r"Column\(/([^)/]*)\) changed from string to number")
 _ROW = re.compile(r" in row (\d+)$")  # which row pyarrow refused, counted from its block's start
 _RETRIES = 32  # refused pyarrow reads before the rest of a chunk is read line by line
-CHUNK_BYTES = 16 * 2**20  # a file is read this much at a time
-_AHEAD = 3  # chunks read or being read at once
+CHUNK_BYTES = 4 * 2**20  # a file is read this much at a time (measured: paperkit docs performance)
+_AHEAD = 2  # chunks read or being read at once: one per thread
 _JSON_TYPES = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
@@ -212,7 +212,13 @@ def _read_chunk(first: int, written: bytes, text_columns: Sequence[str]) -> _Chu
         whole = None
     pieces, found = _read(lines, text_columns, whole)
     del lines, whole
-    located = [_Piece(numbers[rows[np.asarray(p.rows, dtype=np.int64)]], p.columns) for p in pieces]
+    located = [
+        _Piece(
+            numbers[rows[np.asarray(p.rows, dtype=np.int64)]],
+            {name: _compact(column) for name, column in p.columns.items()},
+        )
+        for p in pieces
+    ]
     skipped += [(int(numbers[rows[row]]), reason) for row, reason in found]
     return _Chunk(numbers, hashes, located, skipped)
 
@@ -481,32 +487,52 @@ def _column(parts: list[pa.ChunkedArray | list | int]) -> pd.Series:
 
 
 def _text(part: pa.ChunkedArray | list | int) -> bool:
-    """Whether ``part`` is a pyarrow column of strings (or of nothing but nulls)."""
+    """Whether ``part`` is a pyarrow column of strings (plain or dictionary-encoded, or of
+    nothing but nulls)."""
     if isinstance(part, int | list):
         return False
     kind = part.type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
     return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
+
+
+def _compact(column: pa.ChunkedArray | list) -> pa.ChunkedArray | list:
+    """A text column of a few distinct values (models, operations, errors) dictionary-encoded:
+    a small index per record instead of its text, until the frame is made."""
+    if isinstance(column, list) or not (
+        pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+    ):
+        return column
+    encoded = column.dictionary_encode()
+    if sum(len(chunk.dictionary) for chunk in encoded.chunks) * 2 > len(column):
+        return column  # mostly distinct (times, ids): the text itself is smaller
+    return encoded
 
 
 def _strings(parts: list[pa.ChunkedArray | int]) -> np.ndarray:
     """Text parts (and counts of missing values) as one array of Python ``str`` and None.
 
-    Equal strings share one Python object: a log's text repeats (a few models, operations and
-    errors over a million records), and a ``str`` per record would be most of a frame's memory.
+    Equal strings share one Python object, in a chunk and, for text of few distinct values,
+    across chunks: a log's text repeats (a few models, operations and errors over a million
+    records), and a ``str`` per record would be most of a frame's memory.
     """
-    arrays: list[pa.Array] = []
+    shared: dict[str, str] = {}
+    out: list[np.ndarray] = []
     for part in parts:
-        if isinstance(part, int):
-            arrays.append(pa.nulls(part, pa.large_string()))
-        else:
-            arrays += part.cast(pa.large_string()).chunks
-    joined = pa.chunked_array(arrays, pa.large_string())
-    if len(joined) == 0:
-        return np.empty(0, dtype=object)
-    encoded = joined.combine_chunks().dictionary_encode()
-    words = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), None)
-    missing = len(encoded.dictionary)
-    return words[encoded.indices.fill_null(missing).to_numpy(zero_copy_only=False)]
+        chunks = [pa.nulls(part)] if isinstance(part, int) else part.chunks
+        for chunk in chunks:
+            if pa.types.is_null(chunk.type):
+                out.append(np.full(len(chunk), None, dtype=object))
+                continue
+            encoded = chunk if pa.types.is_dictionary(chunk.type) else chunk.dictionary_encode()
+            words = encoded.dictionary.to_pylist()
+            if len(words) * 2 <= len(chunk):
+                words = [shared.setdefault(word, word) for word in words]
+            table = np.empty(len(words) + 1, dtype=object)  # the last entry: missing
+            table[: len(words)] = words
+            out.append(table[encoded.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)])
+    return np.concatenate(out) if out else np.empty(0, dtype=object)
 
 
 def _kind(part: pa.ChunkedArray | list | int) -> tuple[bool, bool]:

@@ -119,11 +119,10 @@ def cost_lines(
     if present["worker-ai.jsonl"]:
         operations = labels(ai["operation"], "unspecified operation")
         for op in sorted(operations.unique()):
-            calls = ai[operations == op]
-            basis = basis_of(calls["cost_source"])
-            lines.append(
-                CostLine(f"Worker AI ({op})", sum_known(calls["cost_usd"]), basis, "token prices")
-            )
+            mine = (operations == op).to_numpy(dtype=bool)  # two columns, not every record
+            basis = basis_of(ai["cost_source"][mine])
+            total = sum_known(ai["cost_usd"][mine])
+            lines.append(CostLine(f"Worker AI ({op})", total, basis, "token prices"))
     if present["workflows.jsonl"]:
         basis = basis_of(wf["cost_source"])
         lines.append(CostLine("Workflows", sum_known(wf["cost_usd"]), basis, "list price"))
@@ -268,6 +267,9 @@ def days_without_claude_code(
     stamps = [frame["timestamp"] for frame in (ai, wf, cf[costed]) if len(frame)]
     used = set()
     for stamp in stamps:
-        used.update(stamp.dt.tz_convert(timezone).dt.date.dropna())
+        # The distinct local days first, then a date for each: not a date object per record.
+        wall = stamp.dropna().dt.tz_convert(timezone).dt.tz_localize(None)
+        days = wall.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        used.update(np.unique(days).astype(object))
     recorded = set(record_days(cb, timezone)[cb["claude_code_cost"].notna()])
     return tuple(sorted(used - recorded))

@@ -247,31 +247,47 @@ def _logged_vs_priced(
     ai: pd.DataFrame, timezone: str, tolerance: float
 ) -> tuple[tuple[LoggedVsPriced, ...], tuple[LoggedVsPriced, ...]]:
     """Return comparison 1 per (model, day), and per model over the whole period."""
-    source = ai["cost_source"].to_numpy(dtype=object)
-    priced = np.isin(source, REAL_PRICES)
+    # Compared as a column: its text is pyarrow's, and a Python str per record would cost more
+    # than the whole comparison.
+    source = ai["cost_source"]
+    priced = source.isin(REAL_PRICES).to_numpy(dtype=bool)
     logged = ai["cost_logged"].notna().to_numpy()
     both = priced & logged
+    # Grouped by a number per model (in the models' sorted order) rather than by the text of
+    # each record's model: the same groups, without hashing a million strings twice.
+    codes, names = _sorted_codes(ai["model"])
     frame = pd.DataFrame(
         {
-            "model": ai["model"].to_numpy(dtype=object),
+            "model": codes,
             "day": _local_day(ai["timestamp"], timezone).to_numpy(),
             "calls": both,
             "priced_not_logged": priced & ~logged,
-            "logged_not_priced": source == LOGGED,
-            "unpriced": source == UNPRICED,
+            "logged_not_priced": (source == LOGGED).to_numpy(dtype=bool),
+            "unpriced": (source == UNPRICED).to_numpy(dtype=bool),
             "logged_usd": np.where(both, ai["cost_logged"].to_numpy(dtype=float), np.nan),
             "priced_usd": np.where(both, ai["cost_usd"].to_numpy(dtype=float), np.nan),
         }
     )
-    by_day = _logged_rows(frame, ["model", "day"], tolerance)
-    by_model = _logged_rows(frame, ["model"], tolerance)
+    by_day = _logged_rows(frame, ["model", "day"], tolerance, names)
+    by_model = _logged_rows(frame, ["model"], tolerance, names)
     return by_day, by_model
 
 
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return a code per value and the distinct values, numbered in their sorted order (as
+    ``pandas.factorize(sort=True)``, which sorts a copy of every value on the way)."""
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    order = np.argsort(distinct.astype(object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return np.where(codes < 0, codes, rank[codes]), distinct[order]
+
+
 def _logged_rows(
-    frame: pd.DataFrame, keys: list[str], tolerance: float
+    frame: pd.DataFrame, keys: list[str], tolerance: float, names: np.ndarray
 ) -> tuple[LoggedVsPriced, ...]:
-    """Return one LoggedVsPriced per group of ``keys``, sorted by them."""
+    """Return one LoggedVsPriced per group of ``keys``, sorted by them; ``model`` is a code
+    into ``names``."""
     grouped = frame.groupby(keys, sort=True, dropna=False)
     counts = grouped[["calls", "priced_not_logged", "logged_not_priced", "unpriced"]].sum()
     money = grouped[["logged_usd", "priced_usd"]].sum(min_count=1)
@@ -285,7 +301,7 @@ def _logged_rows(
     days = table["day"] if "day" in table else pd.Series(pd.NaT, index=table.index)
     return tuple(
         LoggedVsPriced(
-            model=str(row.model),
+            model=str(names[row.model]),
             day=_date(day),
             logged_usd=_num(row.logged_usd),
             priced_usd=_num(row.priced_usd),

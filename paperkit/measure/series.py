@@ -230,16 +230,16 @@ def trends(
 
     ai_records = pd.Series(ai_b).value_counts().reindex(order, fill_value=0)
     has_records = ai_records.to_numpy() > 0
-    # Each record's model as a code into its distinct names (``str`` of each, as the tables
-    # show them), not a string per record.
+    # Each record's model as a code into its distinct values, grouped by the ``str`` of each
+    # (as the tables show them): no string per record.
     codes, distinct = pd.factorize(ai["model"].to_numpy(dtype=object))
-    names = np.array([*(str(name) for name in distinct), "nan"], dtype=object)[codes]
-    by_name = pd.Series(names).groupby(names).indices if len(names) else {}
+    by_name: dict[str, list[int]] = {}
+    for code, name in enumerate(distinct):
+        by_name.setdefault(str(name), []).append(code)
     inferences: dict[str, tuple[int | None, ...]] = {}
     latency: dict[str, tuple[Spread, ...]] = {}
     for model in sorted(by_name):
-        mine = np.zeros(len(names), dtype=bool)
-        mine[by_name[model]] = True
+        mine = np.isin(codes, by_name[model])
         counts = pd.Series(ai_b[mine]).value_counts().reindex(order, fill_value=0)
         inferences[model] = tuple(
             int(n) if has else None for n, has in zip(counts, has_records, strict=True)

@@ -130,12 +130,18 @@ def price_inferences(
         infos.append(info)
     table = pd.DataFrame(rows, columns=["model", "hour", "price_in", "price_out", "has_out", "src"])
     table["hour"] = table["hour"].astype(keys["hour"].dtype)
-    # A left merge keeps the calls' order; calls of unpriced models get no row (NaN).
-    looked_up = keys.merge(table, on=["model", "hour"], how="left", sort=False)
-    price_in = looked_up["price_in"].to_numpy(dtype=float)
-    price_out = looked_up["price_out"].to_numpy(dtype=float)
-    has_output_price = looked_up["has_out"].fillna(False).to_numpy(dtype=bool)
-    source = looked_up["src"].fillna(UNPRICED).to_numpy(dtype=object)
+    # Each call's row of the price table, by a left merge, which keeps the calls' order (none
+    # for a call of an unpriced model). The prices are then taken by that row, so the few
+    # source words are shared rather than one string made per call.
+    table["row"] = np.arange(len(table))
+    looked_up = keys.merge(table[["model", "hour", "row"]], on=["model", "hour"], how="left")
+    # Unpriced calls take the row after the table's last: no price, unpriced.
+    row = looked_up["row"].fillna(len(table)).to_numpy(dtype=np.int64)
+    del looked_up, keys
+    price_in = np.append(table["price_in"].to_numpy(dtype=float), np.nan)[row]
+    price_out = np.append(table["price_out"].to_numpy(dtype=float), np.nan)[row]
+    has_output_price = np.append(table["has_out"].to_numpy(dtype=bool), False)[row]
+    source = np.array([*table["src"].tolist(), UNPRICED], dtype=object)[row]
 
     tokens_in = frame["input_tokens"].to_numpy(dtype=float)
     tokens_out = frame["output_tokens"].to_numpy(dtype=float)
@@ -169,10 +175,7 @@ def price_workflows(workflows: pd.DataFrame, rates: Rates) -> pd.DataFrame:
     frame = workflows.copy(deep=False)  # pandas copies on write: the logs stay as read
     cpu = frame["cpu_ms"].to_numpy(dtype=float)
     listed = (per_m["invocation"] + np.nan_to_num(cpu) * per_m["cpu_ms"]) / 1_000_000
-    frame = _with_fallback(frame, listed, np.ones(len(frame), dtype=bool))
-    source = frame["cost_source"].to_numpy(dtype=object)
-    frame["cost_source"] = np.where(np.isnan(cpu), INVOCATION_ONLY, source).astype(object)
-    return frame
+    return _with_fallback(frame, listed, np.ones(len(frame), dtype=bool), partial=np.isnan(cpu))
 
 
 def price_services(cloudflare: pd.DataFrame, rates: Rates) -> pd.DataFrame:
@@ -195,10 +198,23 @@ def price_services(cloudflare: pd.DataFrame, rates: Rates) -> pd.DataFrame:
     return _with_fallback(frame, listed, has_usage)
 
 
-def _with_fallback(frame: pd.DataFrame, listed: np.ndarray, has_usage: np.ndarray) -> pd.DataFrame:
+_SOURCES = np.array([LIST_PRICE, LOGGED, UNPRICED, INVOCATION_ONLY], dtype=object)
+
+
+def _with_fallback(
+    frame: pd.DataFrame,
+    listed: np.ndarray,
+    has_usage: np.ndarray,
+    *,
+    partial: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Set ``cost_usd`` and ``cost_source``: the list price where usage is logged, else the
+    logged estimate, else unpriced; ``partial`` marks list prices of ``INVOCATION_ONLY``."""
     logged = frame["cost_logged"].to_numpy(dtype=float)
     use_logged = ~has_usage & ~np.isnan(logged)
     frame["cost_usd"] = np.where(has_usage, listed, np.where(use_logged, logged, np.nan))
-    source = np.where(has_usage, LIST_PRICE, np.where(use_logged, LOGGED, UNPRICED))
-    frame["cost_source"] = source.astype(object)
+    code = np.where(has_usage, 0, np.where(use_logged, 1, 2))  # into _SOURCES: shared words
+    if partial is not None:
+        code = np.where(has_usage & partial, 3, code)
+    frame["cost_source"] = _SOURCES[code]
     return frame
