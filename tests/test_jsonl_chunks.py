@@ -9,13 +9,17 @@ expected values of the hand-made cases are worked out by hand.
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import paperkit.logs.load
+import paperkit.logs.values
 from paperkit.errors import DataWarning
 from paperkit.logs.jsonl import CHUNK_BYTES, read_jsonl
+from paperkit.logs.load import load_logs
 
 TEXT = ["timestamp", "model", "cost_estimate"]
 
@@ -101,3 +105,46 @@ def test_text_columns_share_their_strings(tmp_path):
     models = raw.frame["model"].tolist()
     assert models[:3] == ["m0", "m1", "m0"]
     assert len({id(model) for model in models}) == 2
+
+
+STAMPS = [
+    "2025-01-14T09:00:00Z",
+    "2025-01-14T09:00:00.123456+02:00",
+    "2025-01-14 09:00:00",
+    "  2025-01-14T10:00:00Z ",
+    "2025-01",
+    "1500-01-01T00:00:00Z",
+    "yesterday",
+    "",
+    None,
+    2025,
+]
+
+
+def test_timestamps_kept_as_pyarrow_text_read_as_python_text_would(tmp_path, monkeypatch):
+    # load_logs keeps the timestamp column pyarrow's and parses it a few values at a time;
+    # the same log read with the timestamps as Python strings gives the same frame and
+    # warnings, whichever way each value goes wrong.
+    lines = []
+    for i, stamp in enumerate(STAMPS * 3):
+        record = {"model": "m", "latency_ms": i}
+        if stamp is not None:
+            record["timestamp"] = stamp
+        lines.append(json.dumps(record))
+    (tmp_path / "worker-ai.jsonl").write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(paperkit.logs.values, "_TIMES_AT_ONCE", 4)
+    arrow = load_logs(tmp_path)
+    real = paperkit.logs.load.read_jsonl
+
+    def as_python(path, **options):
+        return real(path, **{**options, "arrow_text": ()})
+
+    monkeypatch.setattr(paperkit.logs.load, "read_jsonl", as_python)
+    python = load_logs(tmp_path)
+    pd.testing.assert_frame_equal(arrow.worker_ai, python.worker_ai)
+    assert arrow.warnings == python.warnings
+    # By hand: per repeat of STAMPS, the first four read (the fourth trimmed), the rest skip.
+    assert arrow.worker_ai["latency_ms"].tolist() == [
+        float(i + 10 * k) for k in range(3) for i in range(4)
+    ]
+    assert str(arrow.worker_ai["timestamp"].iat[1]) == "2025-01-14 07:00:00.123456+00:00"

@@ -161,10 +161,13 @@ def full_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     (``20250114``) is not a time of day; pandas would read several of them as one. Vectorised
     with pyarrow's string kernels.
     """
-    try:
-        strings = pa.array(text.to_numpy(), type=pa.string(), from_pandas=True)
-    except UnicodeEncodeError:  # a lone surrogate: such a string is no date anyway
-        strings = pa.array([_encodable(v) for v in text.tolist()], type=pa.string())
+    if isinstance(text.dtype, pd.ArrowDtype):  # pyarrow's already: taken as it is
+        strings = pa.array(text)
+    else:
+        try:
+            strings = pa.array(text.to_numpy(), type=pa.string(), from_pandas=True)
+        except UnicodeEncodeError:  # a lone surrogate: such a string is no date anyway
+            strings = pa.array([_encodable(v) for v in text.tolist()], type=pa.string())
     dated = pc.fill_null(pc.match_substring_regex(strings, _FULL_DATE), False)
     first = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(strings), 0, 4)
     years = pc.cast(pc.if_else(dated, first, "0"), pa.int64())

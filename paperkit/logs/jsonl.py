@@ -81,6 +81,7 @@ def read_jsonl(
     text_columns: Sequence[str],
     chunk_bytes: int | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    arrow_text: Sequence[str] = (),
 ) -> RawFile:
     """Return the records of the JSONL file at ``path`` (``OSError`` if it cannot be read).
 
@@ -93,7 +94,10 @@ def read_jsonl(
     The file is read ``chunk_bytes`` (default ``CHUNK_BYTES``) at a time, whole lines each,
     two pieces at once, so memory holds the records and a few pieces, never the whole file.
     ``on_chunk``, if given, is called after each piece with the non-blank lines read so far
-    (for a progress line).
+    (for a progress line). A column named in ``arrow_text`` whose values are all text stays
+    pyarrow's (``large_string[pyarrow]``, None for missing): a column of distinct values, such
+    as the timestamps, costs a third of the memory so and is converted without a Python string
+    per record.
     """
     digest = hashlib.sha256()
     chunks: list[_Chunk] = []
@@ -124,7 +128,9 @@ def read_jsonl(
     for name in names:
         # Each column's pieces go as soon as it is made, and the memory they held goes back
         # to the system (paperkit.logs.memory), or it would add to the peak.
-        columns[name] = _column([piece.columns.pop(name, len(piece.rows)) for piece in pieces])
+        parts = [piece.columns.pop(name, len(piece.rows)) for piece in pieces]
+        columns[name] = _column(parts, as_arrow=name in arrow_text)
+        del parts
         memory.give_back()
     kept = np.concatenate([np.asarray(piece.rows, dtype=np.int64) for piece in pieces] or [[]])
     warnings = tuple(DataWarning(str(path), line, reason) for line, reason in sorted(skipped))
@@ -471,16 +477,19 @@ def _by_line(lines: list[bytes], span: range, skipped: list[tuple[int, str]]) ->
     return _Piece(kept, {name: [record.get(name) for record in records] for name in names})
 
 
-def _column(parts: list[pa.ChunkedArray | list | int]) -> pd.Series:
+def _column(parts: list[pa.ChunkedArray | list | int], *, as_arrow: bool = False) -> pd.Series:
     """One column from the pieces' parts (a count stands for that many missing values).
 
     ``float64`` when some value is present and all present ones are numbers, else Python
-    objects with None for missing, as ``json.loads`` would give them.
+    objects with None for missing, as ``json.loads`` would give them; text stays pyarrow's
+    with ``as_arrow``.
     """
     kinds = [_kind(part) for part in parts]
     if any(present for present, _ in kinds) and all(numbers for _, numbers in kinds):
         return pd.Series(np.concatenate([_floats(part) for part in parts]), dtype=np.float64)
     if all(isinstance(part, int) or _text(part) for part in parts):
+        if as_arrow:
+            return pd.Series(pd.arrays.ArrowExtensionArray(_arrow_strings(parts)))
         return pd.Series(_strings(parts), dtype=object)
     objects = [_objects(part) for part in parts]
     return pd.Series(objects[0] if len(objects) == 1 else list(chain(*objects)), dtype=object)
@@ -533,6 +542,20 @@ def _strings(parts: list[pa.ChunkedArray | int]) -> np.ndarray:
             table[: len(words)] = words
             out.append(table[encoded.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)])
     return np.concatenate(out) if out else np.empty(0, dtype=object)
+
+
+def _arrow_strings(parts: list[pa.ChunkedArray | int]) -> pa.ChunkedArray:
+    """Text parts (and counts of missing values) as one pyarrow column of ``large_string``."""
+    chunks: list[pa.Array] = []
+    for part in parts:
+        if isinstance(part, int):
+            chunks.append(pa.nulls(part, pa.large_string()))
+            continue
+        for chunk in part.chunks:
+            if pa.types.is_dictionary(chunk.type):
+                chunk = chunk.dictionary_decode()
+            chunks.append(chunk.cast(pa.large_string()))
+    return pa.chunked_array(chunks, pa.large_string())
 
 
 def _kind(part: pa.ChunkedArray | list | int) -> tuple[bool, bool]:

@@ -221,7 +221,9 @@ def _read_part(
         if path.suffix == ".parquet":
             files.check_regular(path, where)  # never a FIFO or a device, never over 2 GiB
             return read_parquet(path, text_columns=text_columns)
-        return read_jsonl(path, text_columns=text_columns, on_chunk=on_chunk)
+        return read_jsonl(
+            path, text_columns=text_columns, on_chunk=on_chunk, arrow_text=("timestamp",)
+        )
     except OSError as error:
         reason = error.strerror or str(error)
         raise PaperkitError(f"cannot read {name}: {reason}", where) from error
@@ -274,6 +276,7 @@ def _load_jsonl(
                 for part, raw in zip(parts, raws, strict=True)
             )
             sha256 = hashlib.sha256(listing.encode()).hexdigest()
+        raws.clear()  # the parts' frames are in ``frame`` now: not both in memory
     else:
         frame, lines = pd.DataFrame({"line": pd.Series([], dtype=np.int64)}), 0
         found, repeated, sha256 = [], 0, None

@@ -141,7 +141,7 @@ def timestamp(checks: Checks, *, required: bool) -> pd.Series:
     stamp = _Parts(checks.column("timestamp"))
     text = stamp.text
     dated, held = guards.full_dates(text)
-    parsed = pd.to_datetime(text.where(held, None), utc=True, format="ISO8601", errors="coerce")
+    parsed = _times(text.where(held, None))
     if required:
         checks.skip(stamp.missing, lambda _: "missing timestamp")
     first, last = guards.FIRST_YEAR, guards.LAST_YEAR
@@ -155,6 +155,31 @@ def timestamp(checks: Checks, *, required: bool) -> pd.Series:
     unparseable = ~stamp.missing & parsed.isna().to_numpy()
     checks.skip(unparseable, lambda r: f"unparseable timestamp {quoted(stamp.raw.iat[r])}")
     return parsed.astype("datetime64[ns, UTC]")
+
+
+_TIMES_AT_ONCE = 2**20  # timestamps parsed in one call: each is a Python str meanwhile
+
+
+def _times(text: pd.Series) -> pd.Series:
+    """ISO 8601 text (None for missing) as UTC times, NaT where it cannot be read.
+
+    pandas parses Python strings; a column pyarrow holds is parsed ``_TIMES_AT_ONCE`` values
+    at a time, so a log of ten million records never holds ten million of them. Each value is
+    parsed on its own (the format is given), so the pieces give what one call would.
+    """
+
+    def parse(values: pd.Series) -> pd.Series:
+        return pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
+
+    if not isinstance(text.dtype, pd.ArrowDtype):
+        return parse(text)
+    pieces = [
+        parse(text.iloc[start : start + _TIMES_AT_ONCE].astype(object))
+        for start in range(0, len(text), _TIMES_AT_ONCE)
+    ]
+    if not pieces:
+        return parse(text.astype(object))
+    return pd.concat([piece.astype("datetime64[ns, UTC]") for piece in pieces])
 
 
 def number(field: str, checks: Checks, *, signed: bool = False) -> pd.Series:
@@ -244,8 +269,13 @@ def lowered_text(raw: pd.Series) -> pd.Series:
     return pd.Series(lower.to_numpy(zero_copy_only=False), index=raw.index, dtype=object)
 
 
-def arrow_text(strings: pd.Series) -> pa.Array:
-    """Return a column of str/None as a pyarrow string array, for pyarrow's string kernels."""
+def arrow_text(strings: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """Return a column of str/None as a pyarrow string array, for pyarrow's string kernels.
+
+    A column that is pyarrow's already (``paperkit.logs.jsonl``'s ``arrow_text``) is taken as
+    it is, without a copy."""
+    if isinstance(strings.dtype, pd.ArrowDtype):
+        return pa.array(strings)  # its chunked array, as it is
     try:
         return pa.array(strings.to_numpy(), type=pa.string(), from_pandas=True)
     except UnicodeEncodeError:  # a lone surrogate, which json.loads lets through
