@@ -9,11 +9,12 @@ import sys
 
 def main() -> None:
     """Run the ``paperkit`` command, from the rebuild cache when it can be."""
-    from paperkit.rebuild import serve
+    if "build" in sys.argv[1:]:  # only a build can be served; other commands skip its imports
+        from paperkit.rebuild import serve
 
-    code = serve(sys.argv[1:])
-    if code is not None:
-        raise SystemExit(code)
+        code = serve(sys.argv[1:])
+        if code is not None:
+            raise SystemExit(code)
     from paperkit.cli import cli
 
     cli(prog_name="paperkit")

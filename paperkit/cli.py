@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from paperkit import __version__
+import paperkit
 from paperkit.errors import shown
 from paperkit.options import CONTEXT, SPEC_OPTION, Group
 from paperkit.paper.wording import count
@@ -32,8 +32,21 @@ LAZY = {
 }
 
 
+def _print_version(ctx: click.Context) -> None:
+    """``--version``: as click's own option prints it, with the version looked up only now."""
+    click.echo(f"paperkit, version {paperkit.__version__}")
+    ctx.exit()
+
+
 @click.group(cls=Group, context_settings=CONTEXT, lazy=LAZY)
-@click.version_option(__version__, prog_name="paperkit")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx) if value else None,
+    help="Show the version and exit.",
+)
 def cli() -> None:
     """Turn an AI experiment's logs and experiments.yaml into an honest, reproducible PAPER.md."""
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from paperkit.errors import DataWarning, PaperkitError, shown
 from paperkit.paper.blocks import Block, Merge, NoAnchorError, merge, parse
-from paperkit.paper.html import paper_html
 
 BACKUP_SUFFIX = ".bak"
 BOM = "\ufeff"
@@ -146,9 +145,7 @@ def plan(
     update = _plan(paper_path, results_path, paper, results, force=force)
     if html_path is None:
         return update
-    return replace(
-        update, html_path=html_path, html=paper_html(update.paper), old_html=_read(html_path)
-    )
+    return replace(update, html_path=html_path, html=_html(update.paper), old_html=_read(html_path))
 
 
 def _plan(paper_path: Path, results_path: Path, paper: str, results: str, *, force: bool) -> Update:
@@ -178,3 +175,10 @@ def _plan(paper_path: Path, results_path: Path, paper: str, results: str, *, for
         bool(merged.edits) and merged.changed,
         merged.orphaned,
     )
+
+
+def _html(paper: str) -> str:
+    """PAPER.html of ``paper``; markdown-it is imported only by a build that writes HTML."""
+    from paperkit.paper.html import paper_html
+
+    return paper_html(paper)
