@@ -155,22 +155,24 @@ def _chunks(handle: BinaryIO, size: int, digest: Any) -> Iterator[tuple[int, byt
     Each piece is about ``size`` bytes (more when one line is longer); the newline that ends a
     piece belongs to neither, so splitting every piece at ``\n`` gives the lines splitting the
     whole file would. A byte-order mark at the start is left out; ``digest`` sees every byte.
+    A line longer than ``size`` is gathered block by block and joined once, so a file that is
+    one huge line costs one copy of it, not one per block.
     """
     head = handle.read(len(_BOM))
     digest.update(head)
-    rest = b"" if head == _BOM else head
+    rest = [b"" if head == _BOM else head]  # the start of a line not ended yet, in blocks
     first = 1
     while block := handle.read(size):
         digest.update(block)
-        data = rest + block
-        cut = data.rfind(b"\n")
+        cut = block.rfind(b"\n")
         if cut < 0:
-            rest = data
+            rest.append(block)
             continue
-        yield first, data[:cut]
-        first += data.count(b"\n", 0, cut) + 1
-        rest = data[cut + 1 :]
-    yield first, rest
+        data = b"".join([*rest, block[:cut]])
+        yield first, data
+        first += data.count(b"\n") + 1
+        rest = [block[cut + 1 :]]
+    yield first, b"".join(rest)
 
 
 def _each(chunks: Iterator[tuple[int, bytes]], text_columns: Sequence[str]) -> Iterator[_Chunk]:
