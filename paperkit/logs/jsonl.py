@@ -21,13 +21,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -38,6 +36,7 @@ import pyarrow.json as pj
 
 from paperkit.errors import DataWarning, PaperkitError
 from paperkit.logs import files, guards, memory
+from paperkit.logs.columns import Piece, column, compact, frame_of
 
 _BOM = b"\xef\xbb\xbf"
 # pyarrow reports a column that held strings and then a number as
@@ -64,15 +63,6 @@ class RawFile:
     skipped: tuple[DataWarning, ...]
     repeated: tuple[DataWarning, ...] = ()
     sha256: str | None = None  # of the bytes read, so provenance names exactly what was parsed
-
-
-@dataclass(frozen=True)
-class _Piece:
-    """Some records: their indices into the file's lines, and their columns in first-appearance
-    order, as a pyarrow column or a list of Python values each."""
-
-    rows: Sequence[int]
-    columns: dict[str, pa.ChunkedArray | list]
 
 
 def read_jsonl(
@@ -129,12 +119,12 @@ def read_jsonl(
         # Each column's pieces go as soon as it is made, and the memory they held goes back
         # to the system (paperkit.logs.memory), or it would add to the peak.
         parts = [piece.columns.pop(name, len(piece.rows)) for piece in pieces]
-        columns[name] = _column(parts, as_arrow=name in arrow_text)
+        columns[name] = column(parts, as_arrow=name in arrow_text)
         del parts
         memory.give_back()
     kept = np.concatenate([np.asarray(piece.rows, dtype=np.int64) for piece in pieces] or [[]])
     warnings = tuple(DataWarning(str(path), line, reason) for line, reason in sorted(skipped))
-    frame = _frame(columns, kept, text_columns)
+    frame = frame_of(columns, kept, text_columns)
     return RawFile(frame, count, warnings, repeated, digest.hexdigest())
 
 
@@ -145,7 +135,7 @@ class _Chunk:
 
     numbers: np.ndarray
     hashes: np.ndarray
-    pieces: list[_Piece]
+    pieces: list[Piece]
     skipped: list[tuple[int, str]]
 
 
@@ -221,9 +211,9 @@ def _read_chunk(first: int, written: bytes, text_columns: Sequence[str]) -> _Chu
     pieces, found = _read(lines, text_columns, whole)
     del lines, whole
     located = [
-        _Piece(
+        Piece(
             numbers[rows[np.asarray(p.rows, dtype=np.int64)]],
-            {name: _compact(column) for name, column in p.columns.items()},
+            {name: compact(values) for name, values in p.columns.items()},
         )
         for p in pieces
     ]
@@ -281,7 +271,7 @@ def _copies(path: Path, candidates: np.ndarray) -> list[tuple[int, int]]:
     ]
 
 
-def _without(piece: _Piece, drop: np.ndarray) -> _Piece:
+def _without(piece: Piece, drop: np.ndarray) -> Piece:
     """``piece`` without the records of the lines numbered in ``drop``."""
     keep = ~np.isin(piece.rows, drop)
     if keep.all():
@@ -292,7 +282,7 @@ def _without(piece: _Piece, drop: np.ndarray) -> _Piece:
         else values.filter(pa.array(keep))
         for name, values in piece.columns.items()
     }
-    return _Piece(np.asarray(piece.rows)[keep], columns)
+    return Piece(np.asarray(piece.rows)[keep], columns)
 
 
 def _first_copies(lines: list[bytes]) -> np.ndarray | None:
@@ -346,14 +336,14 @@ def _quote_numbers(data: bytes, text_columns: Sequence[str]) -> bytes:
 
 def _read(
     lines: list[bytes], text_columns: Sequence[str], whole: bytes | None = None
-) -> tuple[list[_Piece], list[tuple[int, str]]]:
+) -> tuple[list[Piece], list[tuple[int, str]]]:
     """Return the records in line order, and the skipped lines' indices with the reasons.
 
     Spans of lines go to pyarrow; a span it refuses is split around the line it names (or in
     halves when it names none) and the named line goes to ``json.loads``. ``whole``, when
     given, is ``b"\\n".join(lines)``, already made.
     """
-    pieces: list[_Piece] = []
+    pieces: list[Piece] = []
     skipped: list[tuple[int, str]] = []
     todo = [(range(len(lines)), False)]  # (span, by line); popped from the end, so in order
     refusals = 0
@@ -373,7 +363,7 @@ def _read(
             if any(_nested_object(f.type) for f in table.schema) or not guards.sound_table(table):
                 todo.append((span, True))  # json.loads keeps nested objects as written
             else:
-                pieces.append(_Piece(span, {name: table.column(name) for name in order}))
+                pieces.append(Piece(span, {name: table.column(name) for name in order}))
             continue
         refusals += 1
         if found is not None and 0 <= found < len(span):
@@ -451,7 +441,7 @@ def _nested_object(kind: pa.DataType) -> bool:
     return False
 
 
-def _by_line(lines: list[bytes], span: range, skipped: list[tuple[int, str]]) -> _Piece:
+def _by_line(lines: list[bytes], span: range, skipped: list[tuple[int, str]]) -> Piece:
     """Read the lines of ``span`` one by one; add the ones that are not JSON objects to
     ``skipped`` with the reason."""
     records: list[dict] = []
@@ -476,132 +466,4 @@ def _by_line(lines: list[bytes], span: range, skipped: list[tuple[int, str]]) ->
         records.append(record)
         kept.append(row)
     names = dict.fromkeys(name for record in records for name in record)
-    return _Piece(kept, {name: [record.get(name) for record in records] for name in names})
-
-
-def _column(parts: list[pa.ChunkedArray | list | int], *, as_arrow: bool = False) -> pd.Series:
-    """One column from the pieces' parts (a count stands for that many missing values).
-
-    ``float64`` when some value is present and all present ones are numbers, else Python
-    objects with None for missing, as ``json.loads`` would give them; text stays pyarrow's
-    with ``as_arrow``.
-    """
-    kinds = [_kind(part) for part in parts]
-    if any(present for present, _ in kinds) and all(numbers for _, numbers in kinds):
-        return pd.Series(np.concatenate([_floats(part) for part in parts]), dtype=np.float64)
-    if all(isinstance(part, int) or _text(part) for part in parts):
-        if as_arrow:
-            return pd.Series(pd.arrays.ArrowExtensionArray(_arrow_strings(parts)))
-        return pd.Series(_strings(parts), dtype=object)
-    objects = [_objects(part) for part in parts]
-    return pd.Series(objects[0] if len(objects) == 1 else list(chain(*objects)), dtype=object)
-
-
-def _text(part: pa.ChunkedArray | list | int) -> bool:
-    """Whether ``part`` is a pyarrow column of strings (plain or dictionary-encoded, or of
-    nothing but nulls)."""
-    if isinstance(part, int | list):
-        return False
-    kind = part.type
-    if pa.types.is_dictionary(kind):
-        kind = kind.value_type
-    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
-
-
-def _compact(column: pa.ChunkedArray | list) -> pa.ChunkedArray | list:
-    """A text column of a few distinct values (models, operations, errors) dictionary-encoded:
-    a small index per record instead of its text, until the frame is made."""
-    if isinstance(column, list) or not (
-        pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-    ):
-        return column
-    encoded = column.dictionary_encode()
-    if sum(len(chunk.dictionary) for chunk in encoded.chunks) * 2 > len(column):
-        return column  # mostly distinct (times, ids): the text itself is smaller
-    return encoded
-
-
-def _strings(parts: list[pa.ChunkedArray | int]) -> np.ndarray:
-    """Text parts (and counts of missing values) as one array of Python ``str`` and None.
-
-    Equal strings share one Python object, in a chunk and, for text of few distinct values,
-    across chunks: a log's text repeats (a few models, operations and errors over a million
-    records), and a ``str`` per record would be most of a frame's memory.
-    """
-    shared: dict[str, str] = {}
-    out: list[np.ndarray] = []
-    for part in parts:
-        chunks = [pa.nulls(part)] if isinstance(part, int) else part.chunks
-        for chunk in chunks:
-            if pa.types.is_null(chunk.type):
-                out.append(np.full(len(chunk), None, dtype=object))
-                continue
-            encoded = chunk if pa.types.is_dictionary(chunk.type) else chunk.dictionary_encode()
-            words = encoded.dictionary.to_pylist()
-            if len(words) * 2 <= len(chunk):
-                words = [shared.setdefault(word, word) for word in words]
-            table = np.empty(len(words) + 1, dtype=object)  # the last entry: missing
-            table[: len(words)] = words
-            out.append(table[encoded.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)])
-    return np.concatenate(out) if out else np.empty(0, dtype=object)
-
-
-def _arrow_strings(parts: list[pa.ChunkedArray | int]) -> pa.ChunkedArray:
-    """Text parts (and counts of missing values) as one pyarrow column of ``large_string``."""
-    chunks: list[pa.Array] = []
-    for part in parts:
-        if isinstance(part, int):
-            chunks.append(pa.nulls(part, pa.large_string()))
-            continue
-        for chunk in part.chunks:
-            if pa.types.is_dictionary(chunk.type):
-                chunk = chunk.dictionary_decode()
-            chunks.append(chunk.cast(pa.large_string()))
-    return pa.chunked_array(chunks, pa.large_string())
-
-
-def _kind(part: pa.ChunkedArray | list | int) -> tuple[bool, bool]:
-    """Whether ``part`` has a value present, and whether all its present values are numbers."""
-    if isinstance(part, int):
-        return False, True
-    if isinstance(part, list):
-        present = [value for value in part if value is not None]
-        return bool(present), all(type(value) in (int, float) for value in present)
-    present = part.null_count < len(part)
-    numbers = pa.types.is_integer(part.type) or pa.types.is_floating(part.type)
-    return present, numbers or not present
-
-
-def _floats(part: pa.ChunkedArray | list | int) -> np.ndarray:
-    if isinstance(part, int):
-        return np.full(part, math.nan)
-    if isinstance(part, list):
-        return np.array([math.nan if value is None else value for value in part], dtype=float)
-    if part.null_count == len(part):  # e.g. a text column, read as strings, that is absent
-        return np.full(len(part), math.nan)
-    # safe=False: integers past 2**53 round to the nearest float, as float() would round them.
-    return part.cast(pa.float64(), safe=False).to_numpy()
-
-
-def _objects(part: pa.ChunkedArray | list | int) -> Sequence[object]:
-    if isinstance(part, int):
-        return [None] * part
-    if isinstance(part, list):
-        return part
-    if pa.types.is_string(part.type) or pa.types.is_large_string(part.type):
-        return part.to_numpy(zero_copy_only=False)
-    return part.to_pylist()  # numbers as int or float, bools, nulls, lists as Python values
-
-
-def _frame(
-    columns: dict[str, pd.Series], numbers: list[int], text_columns: Sequence[str]
-) -> pd.DataFrame:
-    """Build the frame: ``line``, then ``text_columns`` (added empty if absent), then the rest.
-
-    A record field called ``line`` is shadowed by the line number.
-    """
-    empty = pd.Series([None] * len(numbers), dtype=object)
-    ordered = {"line": pd.Series(numbers, dtype=np.int64)}
-    ordered |= {name: columns.get(name, empty) for name in text_columns}
-    ordered |= {name: values for name, values in columns.items() if name not in ordered}
-    return pd.DataFrame(ordered, copy=False)  # no copy into 2-D blocks: memory is the limit
+    return Piece(kept, {name: [record.get(name) for record in records] for name in names})
