@@ -11,7 +11,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import binom
 
+from paperkit.measure import intervals
 from paperkit.measure.intervals import Interval, mean_interval, quantile_interval, side, wilson
 
 
@@ -308,3 +310,25 @@ def test_95_of_100_against_targets():
     assert interval is not None
     assert side(">=", 0.8, interval) == "pass"
     assert side(">=", 0.99, interval) == "fail"
+
+
+@pytest.mark.parametrize("n", [40, 400, 4_000, 40_001, 400_000, 1_000_000])
+@pytest.mark.parametrize("q", [0.01, 0.05, 0.5, 0.95, 0.99])
+@pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
+def test_ranks_near_the_quantile_are_the_ranks_of_the_whole_list(
+    n: int, q: float, confidence: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past a few thousand values the ranks are read off the binomial's distribution function
+    # near n·q only; they must be the ones the whole function gives, for every n, q and c.
+    near = intervals._quantile_ranks(n, q, confidence)
+    monkeypatch.setattr(intervals, "_ranks_near_the_quantile", lambda *_: None)
+    whole = intervals._quantile_ranks(n, q, confidence)
+    assert near == whole
+    if near is not None and n >= 4_000:
+        low, high, coverage = near
+        # And by its definition, with scipy's binomial: the largest rank leaving at most α/2
+        # below, the smallest leaving at most α/2 above.
+        tail = (1 - confidence) / 2
+        assert binom.cdf(low - 1, n, q) <= tail < binom.cdf(low, n, q)
+        assert binom.cdf(high - 2, n, q) < 1 - tail <= binom.cdf(high - 1, n, q)
+        assert coverage == pytest.approx(binom.cdf(high - 1, n, q) - binom.cdf(low - 1, n, q))

@@ -132,8 +132,10 @@ def _quantile_ranks(n: int, q: float, confidence: float) -> tuple[int, int, floa
     side takes the extreme rank and the other side the rank nearest the point that still
     reaches the confidence.
     """
-    cdf = special.bdtr(np.arange(n + 1), n, q)
     half_alpha = (1.0 - confidence) / 2.0
+    if (near := _ranks_near_the_quantile(n, q, confidence)) is not None:
+        return near
+    cdf = special.bdtr(np.arange(n + 1), n, q)
     ranks = np.arange(1, n + 1)
     lower_ok = ranks[cdf[ranks - 1] <= half_alpha]
     upper_ok = ranks[cdf[ranks - 1] >= 1.0 - half_alpha]
@@ -157,6 +159,38 @@ def _quantile_ranks(n: int, q: float, confidence: float) -> tuple[int, int, floa
     # Equal tails guarantee the confidence in exact arithmetic; check it held in floating point.
     if not low < high or coverage < confidence:
         return None
+    return low, high, coverage
+
+
+_SPREAD = 12.0  # standard deviations of B on either side of n·q looked at first
+
+
+def _ranks_near_the_quantile(n: int, q: float, confidence: float) -> tuple[int, int, float] | None:
+    """The equal-tailed ranks of ``_quantile_ranks``, from the binomial's distribution function
+    near ``n·q`` only, or None when they cannot be read off there.
+
+    The function rises from about 0 to about 1 within a few standard deviations of ``n·q``, so
+    both ranks lie in a window ``_SPREAD`` of them wide on either side: checked, not assumed,
+    since the window is used only when the function is at most ``α / 2`` at its start and at
+    least ``1 − α / 2`` at its end. A million values then cost a few thousand evaluations
+    instead of a million, with the same ranks.
+    """
+    half_alpha = (1.0 - confidence) / 2.0
+    spread = _SPREAD * math.sqrt(n * q * (1.0 - q))
+    start = max(0, math.floor(n * q - spread))
+    stop = min(n - 1, math.ceil(n * q + spread))  # last B looked at; ranks end at n
+    if stop - start + 1 > n // 4:  # a short list: the whole of it costs little
+        return None
+    ks = np.arange(start, stop + 1)
+    cdf = special.bdtr(ks, n, q)
+    if not (cdf[0] <= half_alpha and cdf[-1] >= 1.0 - half_alpha):
+        return None
+    below = ks[cdf <= half_alpha]  # P(B ≤ k) ≤ α/2: rank k + 1 leaves at most α/2 below
+    above = ks[cdf >= 1.0 - half_alpha]
+    low, high = int(below.max()) + 1, int(above.min()) + 1
+    coverage = float(cdf[high - 1 - start] - cdf[low - 1 - start])
+    if not low < high or coverage < confidence:
+        return None  # the whole list gives None too, by the same test
     return low, high, coverage
 
 
