@@ -121,19 +121,35 @@ STAMPS = [
 ]
 
 
-def test_timestamps_kept_as_pyarrow_text_read_as_python_text_would(tmp_path, monkeypatch):
-    # load_logs keeps the timestamp column pyarrow's and parses it a few values at a time;
-    # the same log read with the timestamps as Python strings gives the same frame and
-    # warnings, whichever way each value goes wrong.
-    lines = []
+COSTS = ["$0.01", "0.010", "USD 1,234.50", "free", "", None, 0.5, "-1", "1e400", " $2 "]
+SPENT = ["20min", "1h30m", "1.5 hours", "soon", "", None, 15, "-5 min", "2 h", "  "]
+
+
+def test_converted_text_kept_as_pyarrow_text_reads_as_python_text_would(tmp_path, monkeypatch):
+    # load_logs keeps the text it only converts (timestamps, money, durations) pyarrow's and
+    # parses the timestamps a few values at a time; the same logs read with that text as
+    # Python strings give the same frames and warnings, whichever way each value goes wrong.
+    lines, notes, fixes = [], [], []
     for i, stamp in enumerate(STAMPS * 3):
-        record = {"model": "m", "latency_ms": i}
+        record = {"model": "m", "latency_ms": i, "cost_estimate": COSTS[i % len(COSTS)]}
         if stamp is not None:
             record["timestamp"] = stamp
         lines.append(json.dumps(record))
+        spent = SPENT[i % len(SPENT)]
+        notes.append(json.dumps({"timestamp": "2025-01-14T09:00:00Z", "time_spent": spent}))
+        fixes.append(json.dumps({"timestamp": "2025-01-14T09:00:00Z", "fix_time": spent}))
     (tmp_path / "worker-ai.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "interventions.log").write_text("\n".join(notes) + "\n")
+    (tmp_path / "errors.log").write_text("\n".join(fixes) + "\n")
     monkeypatch.setattr(paperkit.logs.values, "_TIMES_AT_ONCE", 4)
     arrow = load_logs(tmp_path)
+    kept = read_jsonl(
+        tmp_path / "worker-ai.jsonl",
+        text_columns=["timestamp", "cost_estimate"],
+        arrow_text=("timestamp", "cost_estimate"),
+    )
+    for name in ("timestamp", "cost_estimate"):  # all text (numbers quoted): pyarrow's
+        assert isinstance(kept.frame[name].dtype, pd.ArrowDtype)
     real = paperkit.logs.load.read_jsonl
 
     def as_python(path, **options):
@@ -142,7 +158,14 @@ def test_timestamps_kept_as_pyarrow_text_read_as_python_text_would(tmp_path, mon
     monkeypatch.setattr(paperkit.logs.load, "read_jsonl", as_python)
     python = load_logs(tmp_path)
     pd.testing.assert_frame_equal(arrow.worker_ai, python.worker_ai)
+    pd.testing.assert_frame_equal(arrow.interventions, python.interventions)
+    pd.testing.assert_frame_equal(arrow.errors, python.errors)
     assert arrow.warnings == python.warnings
+    assert arrow.interventions["time_spent_min"].tolist()[:3] == [20.0, 90.0, 90.0]
+    assert arrow.errors["fix_time_min"].tolist()[:3] == [20.0, 90.0, 90.0]
+    # By hand: the kept records are those of COSTS[0:4], "free" read as no cost.
+    costs = arrow.worker_ai["cost_logged"]
+    assert costs.iloc[:3].tolist() == [0.01, 0.01, 1234.5] and pd.isna(costs.iloc[3])
     # By hand: per repeat of STAMPS, the first four read (the fourth trimmed), the rest skip.
     assert arrow.worker_ai["latency_ms"].tolist() == [
         float(i + 10 * k) for k in range(3) for i in range(4)

@@ -215,15 +215,16 @@ def _read_part(
     text_columns: list[str],
     where: str,
     on_chunk: Callable[[int], None] | None = None,
+    arrow_text: tuple[str, ...] = (),
 ) -> RawFile:
-    """One file of a log: JSONL or Parquet (``PaperkitError`` if it cannot be read)."""
+    """One file of a log: JSONL or Parquet (``PaperkitError`` if it cannot be read).
+
+    ``arrow_text`` names the fields whose text stays pyarrow's (``read_jsonl``)."""
     try:
         if path.suffix == ".parquet":
             files.check_regular(path, where)  # never a FIFO or a device, never over 2 GiB
             return read_parquet(path, text_columns=text_columns)
-        return read_jsonl(
-            path, text_columns=text_columns, on_chunk=on_chunk, arrow_text=("timestamp",)
-        )
+        return read_jsonl(path, text_columns=text_columns, on_chunk=on_chunk, arrow_text=arrow_text)
     except OSError as error:
         reason = error.strerror or str(error)
         raise PaperkitError(f"cannot read {name}: {reason}", where) from error
@@ -257,7 +258,9 @@ def _load_jsonl(
             if tell is not None:
                 tell(part, before)
                 on_chunk = functools.partial(_after, tell, part, before)
-            raws.append(_read_part(part, name, text_columns, show(part), on_chunk))
+            raws.append(
+                _read_part(part, name, text_columns, show(part), on_chunk, _converted(layout))
+            )
         found = [
             dataclasses.replace(w, path=show(part))
             for part, raw in zip(parts, raws, strict=True)
@@ -306,6 +309,20 @@ def _load_jsonl(
     skipped = lines - records - repeated - duplicates
     stats = FileStats(name, present, lines, records, skipped, repeated, duplicates, sha256)
     return result.reset_index(drop=True), stats, found
+
+
+def _converted(layout: _Layout) -> tuple[str, ...]:
+    """The fields of ``layout`` read only to be converted (the timestamp, money, durations):
+    their text can stay pyarrow's, which the converters use as it is, with no Python string
+    per record in between."""
+    # A field that is also a column of its own (``time_spent`` beside ``time_spent_min``) is
+    # kept as text too, and text columns are Python strings.
+    kept = {c for c in layout.columns if c not in MONEY and c not in DURATIONS}
+    money = [MONEY[c] for c in layout.columns if c in MONEY and MONEY[c] not in kept]
+    durations = [
+        DURATIONS[c] for c in layout.columns if c in DURATIONS and DURATIONS[c] not in kept
+    ]
+    return ("timestamp", *money, *durations)
 
 
 def _after(tell: Callable[[Path, int], None], part: Path, before: int, lines: int) -> None:

@@ -258,6 +258,8 @@ def _truth(value: object) -> bool | None:
 
 def text(raw: pd.Series) -> pd.Series:
     """A text field as Python str with None for missing; other JSON values written as text."""
+    if isinstance(raw.dtype, pd.ArrowDtype):  # pyarrow's text: as Python strings, None missing
+        raw = pd.Series(raw.to_numpy(dtype=object, na_value=None), index=raw.index, dtype=object)
     if raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
         return raw
     return _each(raw, lambda v: None if _is_na(v) else written(v, limit=None))
