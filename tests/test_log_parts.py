@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -135,3 +136,37 @@ def test_a_broken_parquet_file_is_an_error(tmp_path) -> None:
     (tmp_path / "worker-ai.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(PaperkitError, match="cannot read worker-ai.jsonl: not a readable Parquet"):
         load_logs(tmp_path)
+
+
+def test_parts_read_as_the_same_records_as_one_file(tmp_path) -> None:
+    # Each file of a log is converted and checked on its own; the records, their types and
+    # the warnings' reasons must be those of the same lines kept in one file. The parts
+    # differ in their fields: an extra field in one only, a text field written as a number
+    # in one, an unreadable value, a warning and a skipped line in each.
+    first = [
+        call(1, 100, context="doc"),
+        call(1, 110, iteration=1, error="rate_limited"),
+        call(1, 120, latency_ms="fast"),
+    ]
+    second = [
+        call(2, 200, iteration="2"),
+        call(2, 210, cost_estimate=0.5, operation="embedding", output_tokens=3),
+        "{cut off\n",
+        call(2, 220, success="maybe"),
+    ]
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    whole.mkdir()
+    (whole / "worker-ai.jsonl").write_text("".join(first + second))
+    (split / "worker-ai").mkdir(parents=True)
+    (split / "worker-ai" / "1.jsonl").write_text("".join(first))
+    (split / "worker-ai" / "2.jsonl").write_text("".join(second))
+    one, parts = load_logs(whole), load_logs(split)
+    pd.testing.assert_frame_equal(
+        one.worker_ai.drop(columns="line"), parts.worker_ai.drop(columns="line")
+    )
+    assert [w.message for w in one.warnings] == [w.message for w in parts.warnings]
+    # By hand: "fast" skips its record and the cut line is skipped; five records are left,
+    # the last with success unknown; "context" is missing (None) past the first record.
+    assert parts.worker_ai["latency_ms"].tolist() == [100, 110, 200, 210, 220]
+    assert parts.worker_ai["success"].tolist()[-1] is pd.NA
+    assert parts.worker_ai["context"].tolist() == ["doc", None, None, None, None]

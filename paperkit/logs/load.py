@@ -242,73 +242,102 @@ def _load_jsonl(
 ) -> tuple[pd.DataFrame, FileStats, list[DataWarning]]:
     """Read, check and convert one log (an absent one as an empty file), from its ``parts``.
 
-    ``tell(part, lines)``, if given, hears which part is being read and the lines of this log
-    read so far."""
+    Each part is read, converted and checked on its own, so a log of many files holds one
+    file's raw text at a time; only the rule that looks across records (an id logged again)
+    runs on the whole log. ``tell(part, lines)``, if given, hears which part is being read and
+    the lines of this log read so far."""
     numbers = NUMBERS | SIGNED
     sources = [MONEY.get(c, DURATIONS.get(c, c)) for c in layout.columns if c not in numbers]
     text_columns = [c for c in sources if c != "line" and c not in FLAGS]
     where = show(parts[0] if len(parts) == 1 else folder / name)
-    wheres = None
     present = bool(parts)
-    if present:
-        raws: list[RawFile] = []
-        for part in parts:
-            before = sum(raw.lines for raw in raws)
-            on_chunk = None
-            if tell is not None:
-                tell(part, before)
-                on_chunk = functools.partial(_after, tell, part, before)
-            raws.append(
-                _read_part(part, name, text_columns, show(part), on_chunk, _converted(layout))
-            )
-        found = [
-            dataclasses.replace(w, path=show(part))
-            for part, raw in zip(parts, raws, strict=True)
-            for w in raw.skipped + raw.repeated
-        ]
-        lines = sum(raw.lines for raw in raws)
-        repeated = sum(len(raw.repeated) for raw in raws)
-        if len(raws) == 1:
-            frame, sha256 = raws[0].frame, raws[0].sha256
-        else:
-            frame = pd.concat([raw.frame for raw in raws], ignore_index=True)
-            shown_parts = [show(part) for part in parts]
-            wheres = np.repeat(np.array(shown_parts, dtype=object), [len(r.frame) for r in raws])
-            listing = "".join(
-                f"{raw.sha256}  {part.relative_to(folder).as_posix()}\n"
-                for part, raw in zip(parts, raws, strict=True)
-            )
-            sha256 = hashlib.sha256(listing.encode()).hexdigest()
-        raws.clear()  # the parts' frames are in ``frame`` now: not both in memory
-    else:
-        frame, lines = pd.DataFrame({"line": pd.Series([], dtype=np.int64)}), 0
-        found, repeated, sha256 = [], 0, None
-    checked = values.Checks(frame, where, wheres)
-    columns = _convert(frame, layout, checked)
-    if layout.rules is not None:
-        layout.rules(columns, checked)
-    sanity.check(columns, checked)
-    kept = ~checked.skipped
+    found: list[DataWarning] = []
+    done: list[_Part] = []
+    lines = repeated = 0
+    digests: list[str | None] = []
+    for part in parts:
+        on_chunk = None
+        if tell is not None:
+            tell(part, lines)
+            on_chunk = functools.partial(_after, tell, part, lines)
+        raw = _read_part(part, name, text_columns, show(part), on_chunk, _converted(layout))
+        found += [dataclasses.replace(w, path=show(part)) for w in raw.skipped + raw.repeated]
+        lines += raw.lines
+        repeated += len(raw.repeated)
+        digests.append(raw.sha256)
+        done.append(_check_part(raw.frame, layout, show(part), sources))
+        del raw  # this file's raw text goes before the next is read
+    if not present:
+        empty = pd.DataFrame({"line": pd.Series([], dtype=np.int64)})
+        done.append(_check_part(empty, layout, where, sources))
+    sha256 = digests[0] if len(parts) == 1 else None
+    wheres = None
+    if len(parts) > 1:
+        listing = "".join(
+            f"{digest}  {part.relative_to(folder).as_posix()}\n"
+            for part, digest in zip(parts, digests, strict=True)
+        )
+        sha256 = hashlib.sha256(listing.encode()).hexdigest()
+        sizes = [len(piece.table) for piece in done]
+        wheres = np.repeat(np.array([show(part) for part in parts], dtype=object), sizes)
+    table = done[0].table if len(done) == 1 else _joined([d.table for d in done])
+    kept = ~np.concatenate([d.checks.skipped for d in done])
     duplicates = 0
     if field := layout.unique:
+        columns = {c: table[c] for c in layout.columns}
         ids = layout.key(columns) if layout.key is not None else columns[field]
-        dropped, later = sanity.later_records(field, ids, kept, checked.lines, where, wheres)
+        line_numbers = np.concatenate([d.checks.lines for d in done])
+        dropped, later = sanity.later_records(field, ids, kept, line_numbers, where, wheres)
         kept &= ~dropped
         found += later
         duplicates = len(later)
-    extras = [c for c in frame.columns if c not in columns and c not in sources]
-    # A copy of its own: a view of the extras would keep the read frame's whole blocks (every
-    # record's timestamp text, say) alive for as long as the logs.
-    converted = pd.DataFrame(columns, copy=False)
-    result = pd.concat([converted, frame[extras].copy(deep=True)], axis=1)[kept]
-    del frame
-    found += checked.skips + [w for row, w in checked.warnings if kept[row]]
+    offset = 0
+    for piece in done:
+        found += piece.checks.skips
+        found += [w for row, w in piece.checks.warnings if kept[offset + row]]
+        offset += len(piece.table)
     order = {show(part): i for i, part in enumerate(parts)}
     found.sort(key=lambda w: (order.get(w.path, 0), w.line or 0))
     records = int(kept.sum())
     skipped = lines - records - repeated - duplicates
     stats = FileStats(name, present, lines, records, skipped, repeated, duplicates, sha256)
-    return result.reset_index(drop=True), stats, found
+    return table[kept].reset_index(drop=True), stats, found
+
+
+def _joined(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts' records as one frame. A field that some files lack is missing (None) in
+    their records, as it is in a file's own records that lack it, not pandas' NaN."""
+    table = pd.concat(tables, ignore_index=True)
+    for name in table.columns:
+        if table[name].dtype == object and not all(name in part for part in tables):
+            table[name] = table[name].where(table[name].notna(), None)
+    return table
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One file of a log, converted: its records (layout columns, then the other fields) with
+    the skips and warnings of its own rows."""
+
+    table: pd.DataFrame
+    checks: values.Checks
+
+
+def _check_part(frame: pd.DataFrame, layout: _Layout, where: str, sources: list[str]) -> _Part:
+    """Convert and check one file's raw records (``where`` names the file in warnings)."""
+    checks = values.Checks(frame, where)
+    columns = _convert(frame, layout, checks)
+    if layout.rules is not None:
+        layout.rules(columns, checks)
+    sanity.check(columns, checks)
+    extras = [c for c in frame.columns if c not in columns and c not in sources]
+    # A copy of its own: a view of the extras would keep the read frame's whole blocks (every
+    # record's text, say) alive for as long as the logs.
+    converted = pd.DataFrame(columns, copy=False)
+    table = pd.concat([converted, frame[extras].copy(deep=True)], axis=1)
+    # The checks keep only what the load needs after this: not the raw frame.
+    checks.frame = pd.DataFrame()
+    return _Part(table, checks)
 
 
 def _converted(layout: _Layout) -> tuple[str, ...]:
