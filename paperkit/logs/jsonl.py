@@ -91,13 +91,14 @@ def read_jsonl(
     """
     digest = hashlib.sha256()
     chunks: list[_Chunk] = []
+    count = 0  # non-blank lines read
     with files.open_log(path) as handle:
         pieces_of = _chunks(handle, chunk_bytes or CHUNK_BYTES, digest)
         for chunk in _each(pieces_of, text_columns):
             chunks.append(chunk)
+            count += len(chunk.numbers)
             if on_chunk is not None and len(chunk.numbers):
-                on_chunk(sum(len(done.numbers) for done in chunks))
-    count = sum(len(chunk.numbers) for chunk in chunks)
+                on_chunk(count)
     pieces = [piece for chunk in chunks for piece in chunk.pieces]
     skipped = [skip for chunk in chunks for skip in chunk.skipped]
     repeated: tuple[DataWarning, ...] = ()
@@ -111,7 +112,8 @@ def read_jsonl(
         )
         drop = np.array([line for line, _ in copies], dtype=np.int64)
         pieces = [_without(piece, drop) for piece in pieces]
-        skipped = [(line, reason) for line, reason in skipped if line not in set(drop.tolist())]
+        dropped = set(drop.tolist())
+        skipped = [(line, reason) for line, reason in skipped if line not in dropped]
     del chunks
     names = dict.fromkeys(name for piece in pieces for name in piece.columns)
     columns = {}
