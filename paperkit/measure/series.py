@@ -28,6 +28,15 @@ WEEKLY_LIMIT = 182  # periods of more days than this (26 weeks) are grouped by m
 DAY, WEEK, MONTH = "day", "week", "month"
 MIN_RECORDS = 5  # fewest records a bucket's p50 and p95 are computed from
 RESOURCES = ("worker_ai", "workflows", "d1", "kv", "r2", "other")
+# How the charts and `paperkit costs` name each of RESOURCES; "other" is any other resource.
+RESOURCE_LABELS = {
+    "worker_ai": "Worker AI",
+    "workflows": "Workflows",
+    "d1": "D1",
+    "kv": "KV",
+    "r2": "R2",
+    "other": "Other",
+}
 
 
 @dataclass(frozen=True)

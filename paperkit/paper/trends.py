@@ -7,7 +7,7 @@ Mermaid and decides how a gap is shown.
 
 from __future__ import annotations
 
-from paperkit.measure.series import MIN_RECORDS, Cost, Spread, Trends
+from paperkit.measure.series import MIN_RECORDS, RESOURCE_LABELS, Cost, Spread, Trends
 from paperkit.paper.charts import (
     NO_RECORDS,
     TOO_THIN,
@@ -21,14 +21,6 @@ from paperkit.paper.charts import (
 from paperkit.paper.render import MISSING, num, pct, usd
 
 COST_DIGITS = 6  # a day's D1 or KV cost is a few ten-thousandths of a dollar
-COST_LABELS = {
-    "worker_ai": "Worker AI",
-    "workflows": "Workflows",
-    "d1": "D1",
-    "kv": "KV",
-    "r2": "R2",
-    "other": "Other",
-}
 
 
 def inferences(trends: Trends) -> list[Figure]:
@@ -231,11 +223,11 @@ def _cost_cell(cost: Cost) -> str:
 def costs(trends: Trends) -> list[Figure]:
     """Return the chart of running cost per bucket by resource, and of Claude Code's cost."""
     per = trends.bucket
-    present = [r for r in COST_LABELS if any(c.records for c in trends.costs[r])]
+    present = [r for r in RESOURCE_LABELS if any(c.records for c in trends.costs[r])]
     figures = []
     if present:
         reasons = [_cost_gap(trends, present, i) for i in range(len(trends.buckets))]
-        series = [(COST_LABELS[r], [c.usd for c in trends.costs[r]]) for r in present]
+        series = [(RESOURCE_LABELS[r], [c.usd for c in trends.costs[r]]) for r in present]
         title = f"Running cost per {per} (USD)"
         span = span_of(
             list(range(len(trends.buckets))),
@@ -251,8 +243,8 @@ def costs(trends: Trends) -> list[Figure]:
         if any(c.unpriced for r in present for c in trends.costs[r]):
             notes.append("A cost with unpriced records leaves them out: it is a lower bound (≥).")
         if len(present) > 1:
-            notes.append(series_order([COST_LABELS[r] for r in present]))
-        columns = ("Period", *(COST_LABELS[r] for r in present), "Running total")
+            notes.append(series_order([RESOURCE_LABELS[r] for r in present]))
+        columns = ("Period", *(RESOURCE_LABELS[r] for r in present), "Running total")
         figures.append(Figure(title, chart, tuple(notes), columns, table))
     else:
         figures.append(
@@ -279,7 +271,7 @@ def costs(trends: Trends) -> list[Figure]:
 def _cost_gap(trends: Trends, present: list[str], i: int) -> str:
     """Return why bucket ``i`` has no cost for some resource: no records, or none priced."""
     gaps = [
-        f"{'no' if trends.costs[r][i].records == 0 else 'unpriced'} {COST_LABELS[r]} records"
+        f"{'no' if trends.costs[r][i].records == 0 else 'unpriced'} {RESOURCE_LABELS[r]} records"
         for r in present
         if trends.costs[r][i].usd is None
     ]
@@ -287,7 +279,7 @@ def _cost_gap(trends: Trends, present: list[str], i: int) -> str:
 
 
 def _running(trends: Trends, i: int) -> str:
-    cells = [trends.costs[r][i] for r in COST_LABELS]
+    cells = [trends.costs[r][i] for r in RESOURCE_LABELS]
     known = [c.usd for c in cells if c.usd is not None]
     if not known:
         return "unpriced" if any(c.records for c in cells) else MISSING

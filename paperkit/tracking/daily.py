@@ -24,6 +24,7 @@ import pandas as pd
 from paperkit.build import priced_logs, relative_to_spec
 from paperkit.errors import DataWarning
 from paperkit.logs import window
+from paperkit.measure import series
 from paperkit.measure.costs import NOT_COSTED, Basis, labels, record_days, source_label
 from paperkit.measure.dev import cost_per_day
 from paperkit.paper.wording import count
@@ -32,16 +33,8 @@ from paperkit.prices.allowances import AFTER, AFTER_LOWER, OVER, Plan, apply_all
 from paperkit.spec.types import Spec
 
 # The columns of the costs table, in order; "other" is any other cloudflare.jsonl resource.
-RESOURCES = ("worker_ai", "workflows", "d1", "kv", "r2", "other", "claude_code")
-LABELS = {
-    "worker_ai": "Worker AI",
-    "workflows": "Workflows",
-    "d1": "D1",
-    "kv": "KV",
-    "r2": "R2",
-    "other": "Other",
-    "claude_code": "Claude Code",
-}
+RESOURCES = (*series.RESOURCES, "claude_code")
+LABELS = {**series.RESOURCE_LABELS, "claude_code": "Claude Code"}
 NO_RECORDS = "no records"
 AS_RECORDED = "as recorded"
 NOT_RECORDED = "not recorded"
