@@ -253,6 +253,13 @@ def record_days(frame: pd.DataFrame, timezone: str) -> pd.Series:
     return pd.Series(days, index=frame.index, dtype=object)
 
 
+def local_days(stamps: pd.Series, timezone: str) -> np.ndarray:
+    """Return each UTC timestamp's calendar day in ``timezone`` (``datetime64[D]``, NaT for
+    a missing one): whole days group and compare fast, and become ``date``s only at the end."""
+    local = stamps.dt.tz_convert(timezone).dt.tz_localize(None)
+    return local.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+
+
 def days_without_claude_code(
     ai: pd.DataFrame, wf: pd.DataFrame, cf: pd.DataFrame, cb: pd.DataFrame, timezone: str
 ) -> tuple[date, ...]:
@@ -268,8 +275,7 @@ def days_without_claude_code(
     used = set()
     for stamp in stamps:
         # The distinct local days first, then a date for each: not a date object per record.
-        wall = stamp.dropna().dt.tz_convert(timezone).dt.tz_localize(None)
-        days = wall.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-        used.update(np.unique(days).astype(object))
+        days = local_days(stamp, timezone)
+        used.update(np.unique(days[~np.isnat(days)]).astype(object))
     recorded = set(record_days(cb, timezone)[cb["claude_code_cost"].notna()])
     return tuple(sorted(used - recorded))

@@ -20,7 +20,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from paperkit.measure.costs import NOT_COSTED, labels, record_days
+from paperkit.measure.costs import NOT_COSTED, labels, local_days, record_days
 from paperkit.prices.pricing import UNPRICED
 
 DAILY_LIMIT = 31  # periods of more days than this are grouped by week
@@ -100,13 +100,8 @@ _EPOCH = date(1970, 1, 1).toordinal()
 
 
 def _day_numbers(stamps: pd.Series, timezone: str) -> np.ndarray:
-    """Return each timestamp's calendar day in ``timezone`` as days since 1970-01-01.
-
-    Whole numbers group and compare fast; they become ``date``s only for the buckets.
-    """
-    local = stamps.dt.tz_convert(timezone).dt.tz_localize(None)
-    days = local.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    return days.astype(np.int64)
+    """Return each timestamp's calendar day in ``timezone`` as days since 1970-01-01."""
+    return local_days(stamps, timezone).astype(np.int64)
 
 
 def _bucket_of(days: np.ndarray, bucket: str) -> np.ndarray:
