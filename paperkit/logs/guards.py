@@ -27,7 +27,6 @@ import json
 import re
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -153,21 +152,15 @@ def lone_surrogate(record: dict) -> str | None:
 # --- timestamps -----------------------------------------------------------------------------
 
 
-def full_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Which of ``text`` (str or None) start with a full date, ``YYYY-MM-DD``, and which of
-    those fall in the years pandas holds (``FIRST_YEAR`` to ``LAST_YEAR``).
+def full_dates(strings: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``strings`` (text or null, as ``paperkit.logs.values.arrow_text`` gives them)
+    start with a full date, ``YYYY-MM-DD``, and which of those fall in the years pandas holds
+    (``FIRST_YEAR`` to ``LAST_YEAR``).
 
     A year (``2025``), a month (``2025-01``), a number (``2025.5``) or a compact date
     (``20250114``) is not a time of day; pandas would read several of them as one. Vectorised
     with pyarrow's string kernels.
     """
-    if isinstance(text.dtype, pd.ArrowDtype):  # pyarrow's already: taken as it is
-        strings = pa.array(text)
-    else:
-        try:
-            strings = pa.array(text.to_numpy(), type=pa.string(), from_pandas=True)
-        except UnicodeEncodeError:  # a lone surrogate: such a string is no date anyway
-            strings = pa.array([_encodable(v) for v in text.tolist()], type=pa.string())
     dated = pc.fill_null(pc.match_substring_regex(strings, _FULL_DATE), False)
     first = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(strings), 0, 4)
     years = pc.cast(pc.if_else(dated, first, "0"), pa.int64())
@@ -178,9 +171,3 @@ def full_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         dated.to_numpy(zero_copy_only=False).astype(bool),
         pc.fill_null(held, False).to_numpy(zero_copy_only=False).astype(bool),
     )
-
-
-def _encodable(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return value.encode("utf-8", "replace").decode("utf-8")

@@ -140,7 +140,7 @@ def timestamp(checks: Checks, *, required: bool) -> pd.Series:
     """``timestamp`` as datetime64[ns, UTC]; skips the unreadable, and the missing if required."""
     stamp = _Parts(checks.column("timestamp"))
     text = stamp.text
-    dated, held = guards.full_dates(text)
+    dated, held = guards.full_dates(arrow_text(text))
     parsed = _times(text.where(held, None))
     if required:
         checks.skip(stamp.missing, lambda _: "missing timestamp")
