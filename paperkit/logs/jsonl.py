@@ -103,9 +103,10 @@ def read_jsonl(
     skipped = [skip for chunk in chunks for skip in chunk.skipped]
     repeated: tuple[DataWarning, ...] = ()
     hashes = np.concatenate([chunk.hashes for chunk in chunks])
-    if pd.Series(hashes).duplicated().any():  # the rare path: some lines may repeat others
+    shared = pd.Series(hashes).duplicated(keep=False).to_numpy()  # lines whose hash repeats
+    if shared.any():  # the rare path: some lines may repeat others
         numbers = np.concatenate([chunk.numbers for chunk in chunks])
-        copies = _copies(path, numbers[pd.Series(hashes).duplicated(keep=False).to_numpy()])
+        copies = _copies(path, numbers[shared])
         message = "repeats line {} byte for byte; counted once"
         repeated = tuple(
             DataWarning(str(path), line, message.format(first)) for line, first in copies

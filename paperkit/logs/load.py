@@ -249,6 +249,7 @@ def _load_jsonl(
     numbers = NUMBERS | SIGNED
     sources = [MONEY.get(c, DURATIONS.get(c, c)) for c in layout.columns if c not in numbers]
     text_columns = [c for c in sources if c != "line" and c not in FLAGS]
+    converted = _converted(layout)
     where = show(parts[0] if len(parts) == 1 else folder / name)
     present = bool(parts)
     found: list[DataWarning] = []
@@ -260,7 +261,7 @@ def _load_jsonl(
         if tell is not None:
             tell(part, lines)
             on_chunk = functools.partial(_after, tell, part, lines)
-        raw = _read_part(part, name, text_columns, show(part), on_chunk, _converted(layout))
+        raw = _read_part(part, name, text_columns, show(part), on_chunk, converted)
         found += [dataclasses.replace(w, path=show(part)) for w in raw.skipped + raw.repeated]
         lines += raw.lines
         repeated += len(raw.repeated)
